@@ -1,0 +1,194 @@
+"""HTTP client for the Evotor cloud API v2: stores, product groups, products, product images.
+
+No Flask here: it takes a token and a base URL and returns dataclasses from ``schemas``. All retrying and
+waiting lives in ``_get`` so call sites stay one line each.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import requests
+
+from .errors import BadResponse, EvotorError, RateLimited, Unavailable, error_for_status
+from .schemas import Product, ProductGroup, Store
+
+log = logging.getLogger(__name__)
+
+ACCEPT = "application/vnd.evotor.v2+json"
+# Evotor's X-RateLimit-Reset can be large; a background job should not sleep for minutes inside one call.
+MAX_RATE_LIMIT_WAIT = 30.0
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+_TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+
+def backoff_delay(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
+    """Exponential backoff with jitter: at least base·2^attempt (0-based attempt), capped at ``cap``."""
+    delay = base * (2**attempt)
+    return min(cap, delay * (1 + 0.5 * random.random()))
+
+
+def _reset_seconds(resp: requests.Response) -> float | None:
+    """Read ``X-RateLimit-Reset`` (seconds until the window resets) if it is a sane number."""
+    raw = resp.headers.get("X-RateLimit-Reset")
+    try:
+        value = float(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if value is None or value != value or value < 0:  # NaN or negative: ignore
+        return None
+    return value
+
+
+class EvotorClient:
+    """Read-only Evotor v2 client with explicit timeouts, bounded retries and typed errors."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = (5, 30),
+        max_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self._token = token
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.sleep = sleep
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"EvotorClient(base_url={self.base_url!r})"
+
+    # -- transport -----------------------------------------------------------------------------------------
+
+    def _headers(self, url: str) -> dict[str, str]:
+        """Headers; the token only goes to the API's own origin (an image URL elsewhere must not see it)."""
+        headers = {"Accept": ACCEPT}
+        base, target = urlsplit(self.base_url), urlsplit(url)
+        if (base.scheme, base.netloc) == (target.scheme, target.netloc):
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def _get(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
+        """GET with retries on 5xx/timeouts/connection errors and bounded waits on 429; raise typed errors."""
+        where = urlsplit(url).path
+        for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
+            with self._count_lock:
+                self.requests_sent += 1
+            try:
+                resp = self.session.get(url, params=params, headers=self._headers(url), timeout=self.timeout)
+            except _TRANSIENT as exc:
+                log.warning("Evotor %s failed (%s), attempt %d", where, type(exc).__name__, attempt + 1)
+                if last:
+                    raise Unavailable(f"Evotor unreachable for {where}: {type(exc).__name__}") from None
+                self.sleep(backoff_delay(attempt))
+                continue
+            status = resp.status_code
+            if status < 400:
+                return resp
+            log.info("Evotor %s answered %d, attempt %d", where, status, attempt + 1)
+            if status == 429:
+                reset = _reset_seconds(resp)
+                if last:
+                    raise RateLimited(f"Evotor rate limit for {where}", retry_after=reset)
+                wait = reset if reset is not None else backoff_delay(attempt)
+                self.sleep(min(wait, MAX_RATE_LIMIT_WAIT))
+                continue
+            if status >= 500 and not last:
+                self.sleep(backoff_delay(attempt))
+                continue
+            raise error_for_status(status, where)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET a path under the base URL; decode JSON with Decimal numbers (prices must not go via float)."""
+        resp = self._get(f"{self.base_url}{path}", params)
+        try:
+            return json.loads(resp.content, parse_float=Decimal)
+        except ValueError:
+            raise BadResponse(f"Evotor sent non-JSON for {path}", status=resp.status_code) from None
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield raw items across cursor pages (``items`` + ``paging.next_cursor`` → ``cursor``)."""
+        query = dict(params or {})
+        seen: set[str] = set()
+        while True:
+            body = self._get_json(path, query)
+            if isinstance(body, list):  # a bare array is a complete, unpaged answer
+                yield from (x for x in body if isinstance(x, dict))
+                return
+            if not isinstance(body, dict):
+                raise BadResponse(f"Evotor sent an unexpected body for {path}")
+            yield from (x for x in body.get("items") or () if isinstance(x, dict))
+            paging = body.get("paging")
+            cursor = paging.get("next_cursor") if isinstance(paging, dict) else None
+            if not cursor:
+                return
+            if cursor in seen:  # a server repeating a cursor would otherwise loop forever
+                raise BadResponse(f"Evotor repeated a paging cursor for {path}")
+            seen.add(cursor)
+            # ``since`` belongs to the first request of a paged series only (evotor-api.md §4).
+            query = {"cursor": cursor}
+
+    # -- public API ----------------------------------------------------------------------------------------
+
+    def stores(self) -> list[Store]:
+        """All stores the token can see."""
+        return [Store.from_json(x) for x in self._pages("/stores") if "id" in x]
+
+    def product_groups(self, store_id: str) -> list[ProductGroup]:
+        """All product groups of a store (nested through ``parent_id``)."""
+        path = f"/stores/{quote(store_id, safe='')}/product-groups"
+        return [ProductGroup.from_json(x, store_id) for x in self._pages(path) if "id" in x]
+
+    def iter_products(self, store_id: str, since_ms: int | None = None) -> Iterator[Product]:
+        """Yield every product of a store page by page; ``since_ms`` filters by update time (epoch ms)."""
+        path = f"/stores/{quote(store_id, safe='')}/products"
+        params = {"since": since_ms} if since_ms is not None else None
+        for item in self._pages(path, params):
+            if "id" in item:
+                yield Product.from_json(item, store_id)
+
+    def products(self, store_id: str, since_ms: int | None = None) -> list[Product]:
+        """Every product of a store as a list (see ``iter_products`` for streaming)."""
+        return list(self.iter_products(store_id, since_ms))
+
+    def product_image(self, store_id: str, product_id: str) -> bytes | None:
+        """The product's image bytes (Evotor keeps at most one, PNG ≤ 300×300), or None if it has none."""
+        path = f"/stores/{quote(store_id, safe='')}/products/{quote(product_id, safe='')}/images"
+        try:
+            body = self._get_json(path)
+        except EvotorError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        items = body.get("items") if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            return None
+        for image in items:
+            url = image.get("url") if isinstance(image, dict) else None
+            if not url:
+                continue
+            try:
+                resp = self._get(urljoin(self.base_url + "/", url))
+            except EvotorError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            return resp.content or None
+        return None
