@@ -1,0 +1,23 @@
+"""Pure filter engine (SPEC §4): which stores, groups and products sync, and the reason shown for each."""
+
+from . import reasons
+from .engine import Resolver, RuleSet, evaluate, modes
+from .evaluation import Evaluation
+from .model import ENTITY_TYPES, RULE_MODES, Counts, Decision, GroupNode, ProductNode, Rule, StoreNode
+
+__all__ = [
+    "ENTITY_TYPES",
+    "RULE_MODES",
+    "Counts",
+    "Decision",
+    "Evaluation",
+    "GroupNode",
+    "ProductNode",
+    "Resolver",
+    "Rule",
+    "RuleSet",
+    "StoreNode",
+    "evaluate",
+    "modes",
+    "reasons",
+]
