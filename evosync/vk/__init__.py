@@ -1,0 +1,50 @@
+"""VK API client (no Flask): ``VkClient.call``, typed ``VkError``s, per-token rate limit, execute, uploads."""
+
+from .batch import Batch, CallResult
+from .client import VkClient
+from .errors import (
+    AccessDenied,
+    BadResponse,
+    Captcha,
+    Flood,
+    ItemError,
+    MarketDisabled,
+    RateLimit,
+    ServerError,
+    TokenInvalid,
+    TooManyRequests,
+    Unavailable,
+    UnknownMethod,
+    VkError,
+)
+from .ratelimit import SlidingWindowLimiter, limiter_for_token
+from .schemas import MarketAlbum, MarketCategory, MarketItem, UploadedPhoto, VkGroup, VkUser
+from .upload import fit_to_canvas
+
+__all__ = [
+    "AccessDenied",
+    "BadResponse",
+    "Batch",
+    "CallResult",
+    "Captcha",
+    "Flood",
+    "ItemError",
+    "MarketAlbum",
+    "MarketCategory",
+    "MarketDisabled",
+    "MarketItem",
+    "RateLimit",
+    "ServerError",
+    "SlidingWindowLimiter",
+    "TokenInvalid",
+    "TooManyRequests",
+    "Unavailable",
+    "UnknownMethod",
+    "UploadedPhoto",
+    "VkClient",
+    "VkError",
+    "VkGroup",
+    "VkUser",
+    "fit_to_canvas",
+    "limiter_for_token",
+]
