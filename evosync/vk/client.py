@@ -102,6 +102,11 @@ class VkClient(VkMethods):
         """Call an API method and return its ``response``; raise a ``VkError`` subclass on failure."""
         return self.call_raw(method, params).get("response")
 
+    def send(self, call: tuple[str, dict[str, Any]]) -> Any:
+        """Send a ``(method, params)`` pair as built by ``params``; returns the ``response``."""
+        method, params = call
+        return self.call_raw(method, params).get("response")
+
     def call_raw(self, method: str, params: dict[str, Any], idempotent: bool | None = None) -> dict[str, Any]:
         """Call a method and return the whole envelope (``execute`` needs ``execute_errors`` too)."""
         if not _METHOD_RE.match(method):

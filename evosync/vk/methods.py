@@ -83,7 +83,7 @@ class VkMethods:
     ) -> Iterator[MarketItem]:
         """Every item of the community from ``offset`` on, hidden ones included, ``count`` per request."""
         while True:
-            resp = self.call(*P.market_get(owner_id, count, offset, with_disabled, extended))
+            resp = self.send(P.market_get(owner_id, count, offset, with_disabled, extended))
             page = _items(resp, "market.get")
             yield from (MarketItem.from_json(x) for x in page if "id" in x)
             offset += len(page)
@@ -101,7 +101,7 @@ class VkMethods:
         **fields: Any,
     ) -> int:
         """Create an item; returns its ``market_item_id``."""
-        resp = self.call(*P.market_add(owner_id, name, description, category_id, price, **fields))
+        resp = self.send(P.market_add(owner_id, name, description, category_id, price, **fields))
         try:
             return int(resp["market_item_id"])
         except (TypeError, KeyError, ValueError):
@@ -109,18 +109,18 @@ class VkMethods:
 
     def market_edit(self: VkClient, owner_id: int, item_id: int, **fields: Any) -> bool:
         """Change an item's fields (``deleted=True`` hides it)."""
-        return _ok(self.call(*P.market_edit(owner_id, item_id, **fields)))
+        return _ok(self.send(P.market_edit(owner_id, item_id, **fields)))
 
     def market_delete(self: VkClient, owner_id: int, item_id: int) -> bool:
         """Delete an item."""
-        return _ok(self.call(*P.market_delete(owner_id, item_id)))
+        return _ok(self.send(P.market_delete(owner_id, item_id)))
 
     def market_get_albums(self: VkClient, owner_id: int) -> list[MarketAlbum]:
         """All albums of the community."""
         out: list[MarketAlbum] = []
         offset = 0
         while True:
-            resp = self.call(*P.market_get_albums(owner_id, 100, offset))
+            resp = self.send(P.market_get_albums(owner_id, 100, offset))
             page = _items(resp, "market.getAlbums")
             out.extend(MarketAlbum.from_json(a) for a in page if "id" in a)
             offset += len(page)
@@ -136,7 +136,7 @@ class VkMethods:
         is_hidden: bool | None = None,
     ) -> int:
         """Create an album; returns its ``market_album_id``."""
-        resp = self.call(*P.market_add_album(owner_id, title, main_album, is_hidden))
+        resp = self.send(P.market_add_album(owner_id, title, main_album, is_hidden))
         try:
             return int(resp["market_album_id"])
         except (TypeError, KeyError, ValueError):
@@ -146,17 +146,17 @@ class VkMethods:
         self: VkClient, owner_id: int, item_ids: Iterable[int], album_ids: Iterable[int]
     ) -> bool:
         """Add items to albums."""
-        return _ok(self.call(*P.market_add_to_album(owner_id, item_ids, album_ids)))
+        return _ok(self.send(P.market_add_to_album(owner_id, item_ids, album_ids)))
 
     def market_remove_from_album(
         self: VkClient, owner_id: int, item_id: int, album_ids: Iterable[int]
     ) -> bool:
         """Remove an item from albums."""
-        return _ok(self.call(*P.market_remove_from_album(owner_id, item_id, album_ids)))
+        return _ok(self.send(P.market_remove_from_album(owner_id, item_id, album_ids)))
 
     def market_get_categories(self: VkClient, group_id: int | None = None) -> list[MarketCategory]:
         """The Market category tree (top-level nodes; use ``.walk()`` to flatten)."""
-        resp = self.call(*P.market_get_categories(group_id))
+        resp = self.send(P.market_get_categories(group_id))
         return [MarketCategory.from_json(c) for c in _items(resp, "market.getCategories") if "id" in c]
 
     def upload_product_photo(
