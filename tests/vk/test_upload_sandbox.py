@@ -1,0 +1,68 @@
+"""Market photo upload against the sandbox: the new flow and the legacy fallback on error 3."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+
+from evosync.vk import fit_to_canvas
+from tests.vk.conftest import SHOP_GROUP_ID
+
+# These tests need the sandbox's pytest plugin (the `sandbox` fixture).
+pytest.importorskip("tests.sandbox_plugin")
+
+
+def evotor_like_png() -> bytes:
+    """A 300×300 PNG like Evotor's product images."""
+    out = io.BytesIO()
+    Image.new("RGB", (300, 300), (180, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_new_flow_gives_a_photo_usable_as_main_photo(sandbox, vk):
+    photo = vk.upload_product_photo(SHOP_GROUP_ID, fit_to_canvas(evotor_like_png()))
+    assert photo.id > 0 and not photo.legacy
+    assert vk.method_counts["market.getProductPhotoUploadServer"] == 1
+    assert vk.method_counts["market.saveProductPhoto"] == 1 and vk.uploads_made == 1
+    item = vk.market_add(
+        -SHOP_GROUP_ID,
+        "Морс клюквенный",
+        "Домашний морс из клюквы",
+        101,
+        Decimal(150),
+        main_photo_id=photo.id,
+    )
+    assert item > 0
+
+
+def test_falls_back_to_the_legacy_flow_on_unknown_method(sandbox, vk):
+    sandbox.fault("upload_methods_unknown")
+    photo = vk.upload_product_photo(SHOP_GROUP_ID, fit_to_canvas(evotor_like_png()))
+    assert photo.id > 0 and photo.legacy
+    assert vk.method_counts["photos.getMarketUploadServer"] == 1
+    assert vk.method_counts["photos.saveMarketPhoto"] == 1
+    assert (
+        vk.market_add(
+            -SHOP_GROUP_ID,
+            "Морс клюквенный",
+            "Домашний морс из клюквы",
+            101,
+            Decimal(150),
+            main_photo_id=photo.id,
+        )
+        > 0
+    )
+
+
+def test_too_small_photo_is_refused_per_item(sandbox, vk):
+    from evosync.vk import errors as E
+
+    try:
+        vk.upload_product_photo(SHOP_GROUP_ID, evotor_like_png(), "small.png", "image/png")
+    except E.VkError as exc:
+        assert exc.hint_ru
+    else:  # pragma: no cover
+        raise AssertionError("a 300×300 photo was accepted")
