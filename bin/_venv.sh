@@ -1,0 +1,16 @@
+# Sourced by bin/run and bin/test: make .venv and install the project (with EXTRAS) when setup.cfg changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON_BIN=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv with $PYTHON_BIN"
+  "$PYTHON_BIN" -m venv .venv
+fi
+want="$(sha256sum setup.cfg pyproject.toml | sha256sum | cut -c1-16)-${EXTRAS:-none}"
+have="$(cat .venv/.evosync-installed 2>/dev/null || true)"
+if [ "$want" != "$have" ]; then
+  echo "==> installing EvoSync${EXTRAS:+ with [$EXTRAS]} into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
+  echo "$want" > .venv/.evosync-installed
+fi

@@ -1,0 +1,77 @@
+"""EvoSync: keeps a VK community's Market equal to a chosen part of an Evotor catalog."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import click
+from flask import Flask
+
+__version__ = "1.8.0.dev0"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: config, extensions, blueprints, commands, error handlers."""
+    app = Flask(__name__, instance_relative_config=True)
+    from evosync.config import check_production_config, load_config
+
+    load_config(app, overrides)
+    app.config["APP_VERSION"] = __version__
+    os.makedirs(app.instance_path, exist_ok=True)
+    # Serving (gunicorn through wsgi.py) must refuse bad secrets; `flask db upgrade` and the other
+    # CLI commands run under click and need no SECRET_KEY, so they are not blocked by it.
+    if click.get_current_context(silent=True) is None:
+        check_production_config(app)
+    if app.config.get("SECRET_KEY") is None:
+        # Only reachable from the CLI: sessions are never signed with this value.
+        app.config["SECRET_KEY"] = os.urandom(32).hex()
+    _quiet_secret_loggers()
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from evosync import errors, headers
+
+    errors.register(app)
+    headers.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from evosync.auth.loader import init_login
+    from evosync.extensions import csrf, db, limiter, migrate, oauth
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        render_as_batch=True,
+        compare_type=True,
+        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    oauth.init_app(app)
+    init_login(app)
+    # Import the models so metadata (and `flask db check`) sees every table.
+    from evosync import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from evosync.auth.cli import bp as users_cli
+    from evosync.auth.views import bp as auth_bp
+    from evosync.catalog.views import bp as catalog_bp
+    from evosync.connections.views import bp as connections_bp
+    from evosync.main.views import bp as main_bp
+    from evosync.sync.views import bp as sync_bp
+
+    for bp in (main_bp, auth_bp, users_cli, connections_bp, catalog_bp, sync_bp):
+        app.register_blueprint(bp)
+
+
+def _quiet_secret_loggers() -> None:
+    # Authlib logs the PKCE code_verifier and token responses at DEBUG; keep it above that.
+    for name in ("authlib", "authlib.integrations"):
+        logging.getLogger(name).setLevel(logging.INFO)

@@ -1,0 +1,1 @@
+"""Accounts: users, server-side login sessions, register/login/logout, `flask users`."""

@@ -1,0 +1,19 @@
+"""Login and registration forms (Flask-WTF: CSRF field `csrf_token`)."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import InputRequired, Length
+
+
+class LoginForm(FlaskForm):
+    """Email + password."""
+
+    email = EmailField("Электронная почта", validators=[InputRequired("Укажите почту."), Length(max=254)])
+    password = PasswordField("Пароль", validators=[InputRequired("Введите пароль."), Length(max=256)])
+
+
+class RegisterForm(FlaskForm):
+    """Email + password; the rules live in the service so the CLI shares them."""
+
+    email = EmailField("Электронная почта", validators=[InputRequired("Укажите почту."), Length(max=254)])
+    password = PasswordField("Пароль", validators=[InputRequired("Придумайте пароль.")])

@@ -1,0 +1,80 @@
+"""Account actions: register, authenticate, create from the CLI. Services flush; callers commit."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from evosync.auth.models import User
+from evosync.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
+from evosync.extensions import db
+
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s.]{2,63}$")
+
+
+class AccountError(ValueError):
+    """A user-facing problem with account input; ``str()`` is Russian, ``english`` is for the CLI."""
+
+    def __init__(self, message_ru: str, english: str) -> None:
+        super().__init__(message_ru)
+        self.english = english
+
+
+def normalize_email(email: str) -> str:
+    """Trim and lower-case an email so one mailbox is one account."""
+    return (email or "").strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Return a Russian explanation of why ``email`` is not acceptable, or None."""
+    if not email:
+        return "Укажите электронную почту."
+    if len(email) > 254 or not _EMAIL_RE.match(email) or any(ord(c) < 32 for c in email):
+        return "Похоже, в адресе почты ошибка."
+    return None
+
+
+def find_user(identifier: str) -> User | None:
+    """Find a user by numeric id or email."""
+    identifier = (identifier or "").strip()
+    if identifier.isdigit():
+        return db.session.get(User, int(identifier))
+    return db.session.scalar(select(User).where(User.email == normalize_email(identifier)))
+
+
+def create_user(email: str, password: str) -> User:
+    """Create an account, or raise AccountError; flushes, never commits."""
+    email = normalize_email(email)
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem, "invalid email address")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem, "password rejected: " + _RULES_HINT_EN)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(
+            "Пользователь с такой почтой уже зарегистрирован.", "a user with this email exists"
+        )
+    user = User(email=email, password_hash=hash_password(password))
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:  # lost a race with a concurrent registration of the same email
+        raise AccountError(
+            "Пользователь с такой почтой уже зарегистрирован.", "a user with this email exists"
+        ) from exc
+    return user
+
+
+_RULES_HINT_EN = "at least 8 and at most 256 characters, not a well-known password"
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user whose email and password match, else None (in constant-ish time)."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        verify_password(dummy_hash(), password or "")
+        return None
+    return user if verify_password(user.password_hash, password or "") else None

@@ -1,0 +1,1 @@
+"""The cached Evotor catalog, its browser and the include/exclude rules."""

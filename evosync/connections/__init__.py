@@ -1,0 +1,1 @@
+"""Evotor and VK connections: connect, disconnect, health."""

@@ -1,0 +1,1 @@
+"""Site-wide routes: home and health check."""

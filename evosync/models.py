@@ -1,0 +1,5 @@
+"""Every model, imported in one place so Alembic and `flask db check` see all tables."""
+
+from evosync.auth.models import LoginSession, User
+
+__all__ = ["LoginSession", "User"]

@@ -1,0 +1,1 @@
+"""Sync configuration, planning, applying and run history."""

@@ -1,0 +1,265 @@
+"""Shared fixtures: app on SQLite and PostgreSQL, clients, factories, live server, browser."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from evosync import create_app
+from evosync.extensions import db as _db
+from tests.pg_cluster import Cluster, find_bindir
+
+pytest_plugins = [name for name in ("tests.sandbox_plugin",) if importlib.util.find_spec(name)]
+
+BACKENDS = ("sqlite", "postgresql")
+TEST_TOKEN_KEYS = "Lm4Wc7N8kq4cAqJ8X0m0q9mJw3rR2cCFe3yU8m0n8aA="  # a throwaway Fernet key for tests
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend", choices=("both", *BACKENDS), default="both", help="databases to run DB tests on"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    # Every test that touches the database runs once per backend.
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--backend")
+        params = BACKENDS if chosen == "both" else (chosen,)
+        metafunc.parametrize("backend", params, scope="session")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster | None]:
+    """One PostgreSQL cluster for the session, or None where there are no server binaries."""
+    bindir = find_bindir()
+    if bindir is None:
+        yield None
+        return
+    cluster = Cluster(bindir).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory, pg_cluster) -> dict[str, str | None]:
+    """One database per backend for the session; the schema is built by the migrations."""
+    sqlite_path = tmp_path_factory.mktemp("sqlite") / "evosync.sqlite"
+    urls = {
+        "sqlite": f"sqlite:///{sqlite_path}",
+        "postgresql": pg_cluster.create_database("evosync_test") if pg_cluster else None,
+    }
+    return urls
+
+
+_migrated: set[str] = set()
+
+
+def _base_config(url: str, tmp_path) -> dict:
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "DATABASE_URL": url,
+        "TOKEN_KEYS": TEST_TOKEN_KEYS,
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app_config(backend, database_urls, tmp_path) -> dict:
+    """Config overrides of the app under test (tests may edit it before `app` is built)."""
+    url = database_urls[backend]
+    if url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL server binaries are missing, and CI must test on PostgreSQL too")
+        pytest.skip("PostgreSQL server binaries not found; the PostgreSQL half of the suite is skipped")
+    return _base_config(url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config):
+    """The app on a migrated, emptied database."""
+    application = create_app(app_config)
+    with application.app_context():
+        url = application.config["SQLALCHEMY_DATABASE_URI"]
+        if url not in _migrated:
+            from flask_migrate import upgrade
+
+            upgrade()
+            _migrated.add(url)
+        _truncate_all()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(
+            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        )
+    else:
+        for table in tables:
+            _db.session.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - table names come from our metadata
+    _db.session.commit()
+
+
+@pytest.fixture
+def make_app(app):
+    """Factory for extra apps on the test database (e.g. CSRF on); their engines are disposed after."""
+    made = []
+
+    def _make(config: dict):
+        application = create_app(config)
+        made.append(application)
+        return application
+
+    yield _make
+    for application in made:
+        with application.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy handle, inside an app context."""
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def runner(app):
+    """Click runner for `flask` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(email=…, password=…) → User (committed)."""
+    from evosync.auth.service import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def _make(email: str | None = None, password: str = "correct horse battery") -> object:
+        with app.app_context():
+            user = create_user(email or f"shop{next(counter)}@example.ru", password)
+            _db.session.commit()
+            _db.session.refresh(user)
+            _db.session.expunge(user)
+            return user
+
+    return _make
+
+
+@pytest.fixture
+def login(client):
+    """login(email, password) through the real form; returns the response."""
+
+    def _login(email: str, password: str = "correct horse battery"):
+        return client.post("/login", data={"email": email, "password": password})
+
+    return _login
+
+
+@pytest.fixture
+def user(make_user):
+    """A registered user."""
+    return make_user(email="shop@example.ru")
+
+
+@pytest.fixture
+def auth_client(client, user, login):
+    """A test client logged in as ``user``."""
+    response = login(user.email)
+    assert response.status_code == 302, response.data
+    return client
+
+
+class LiveServer:
+    """The app served by werkzeug on a loopback port in a background thread."""
+
+    def __init__(self, application) -> None:
+        self.app = application
+        self.server = make_server("127.0.0.1", 0, application, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_app_config(app_config) -> dict:
+    """Config of the live server: CSRF on, as in production."""
+    return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture
+def live_server_url(live_app_config, app) -> Iterator[str]:
+    """Base URL of the app served over real HTTP (shares the test database with ``app``)."""
+    application = create_app(live_app_config)
+    with LiveServer(application) as server:
+        yield server.url
+    with application.app_context():
+        _db.engine.dispose()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("/usr/bin/chromium is missing; bin/test installs it when run as root")
+        pytest.skip("/usr/bin/chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server_url):
+    """A fresh browser page; console CSP violations are collected in ``page.csp_violations``."""
+    context = browser.new_context(base_url=live_server_url, locale="ru-RU")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    violations: list[str] = []
+    pg.on(
+        "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    pg.csp_violations = violations
+    yield pg
+    context.close()
