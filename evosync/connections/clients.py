@@ -1,0 +1,18 @@
+"""Ready-to-use API clients for a user's connections (tokens decrypted here, never elsewhere)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from evosync.connections.errors import NotConnected
+from evosync.connections.queries import get_connection
+from evosync.connections.vault_access import vault
+from evosync.evotor.client import EvotorClient
+
+
+def evotor_client_for(user_id: int) -> EvotorClient:
+    """An Evotor client with the user's token, or NotConnected."""
+    connection = get_connection(user_id, "evotor")
+    if connection is None:
+        raise NotConnected("Эвотор не подключён — подключите его на странице «Подключения».")
+    return EvotorClient(vault().decrypt(connection.access_token_enc), current_app.config["EVOTOR_API_URL"])

@@ -1,0 +1,25 @@
+"""Errors the connections feature raises to its callers (views, CLI, other services)."""
+
+
+class ConnectionProblem(Exception):
+    """Base: ``message_ru`` is shown to the merchant, ``code`` is stable for logic and tests."""
+
+    code = "problem"
+
+    def __init__(self, message_ru: str, code: str | None = None) -> None:
+        super().__init__(message_ru)
+        self.message_ru = message_ru
+        if code:
+            self.code = code
+
+
+class NotConnected(ConnectionProblem):
+    """The user has no connection to that provider (or it was disconnected)."""
+
+    code = "not_connected"
+
+
+class ConnectionBroken(ConnectionProblem):
+    """The connection exists but its token no longer works; the user must reconnect."""
+
+    code = "token_revoked"
