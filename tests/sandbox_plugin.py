@@ -177,6 +177,21 @@ class SandboxHelper:
         """Delete a VK item "by hand", outside EvoSync."""
         self._call("DELETE", f"/vk/items/{item_id}")
 
+    def vk(self, method: str, token: str | None, v: str = "5.199", **params) -> dict:
+        """POST one VK API call (token in the form body) and return the decoded envelope."""
+        data = {"v": v, **params}
+        if token is not None:
+            data["access_token"] = token
+        return self._http.post(f"{self.url}/vk/method/{method}", data=data, timeout=30).json()
+
+    def evotor(self, path: str, token: str | None = None, **params) -> requests.Response:
+        """GET an Evotor API path (``/stores`` …) with ``Authorization: Bearer`` (the demo token by default)."""
+        headers = {"Accept": "application/vnd.evotor.v2+json"}
+        token = token or self.evotor_token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self._http.get(f"{self.url}/evotor/api{path}", headers=headers, params=params, timeout=30)
+
     def set_market(self, enabled: bool, group_id: int | None = None) -> None:
         """Switch a community's Market on or off (default: the demo shop)."""
         self._call("POST", f"/vk/groups/{group_id or self.vk_group_id}/market", {"enabled": enabled})
