@@ -60,9 +60,12 @@ class SandboxHelper:
             "VK_CLIENT_SECRET": clients["vk"]["client_secret"],
         }
 
-    def reset(self, products: int | None = None, seed: int | None = None) -> dict:
-        """Fresh demo state (catalog of ``products`` products from ``seed``); returns size, seed, demo token."""
-        info = self._call("POST", "/reset", {"products": products, "seed": seed})
+    def reset(self, products: int | None = None, seed: int | None = None, vk_rps: int | None = None) -> dict:
+        """Fresh demo state: ``products`` products from ``seed``, VK limit ``vk_rps`` per token (default 3).
+
+        Returns products, seed, vk_rps and the demo ``evotor_token``.
+        """
+        info = self._call("POST", "/reset", {"products": products, "seed": seed, "vk_rps": vk_rps})
         self.evotor_token = info["evotor_token"]
         return info
 

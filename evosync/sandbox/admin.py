@@ -34,12 +34,13 @@ def _bad(message: str, status: int = 400):
 
 @bp.post("/reset")
 def reset():
-    """Wipe the state: fresh catalog (``products``, ``seed``), no VK items, no faults, zero counters."""
+    """Wipe the state: fresh catalog (``products``, ``seed``), ``vk_rps``, no VK items, faults or counts."""
     body = _body()
     products = int(body.get("products") or settings()["CATALOG_PRODUCTS"])
     seed = int(body.get("seed") or settings()["SEED"])
+    vk_rps = int(body.get("vk_rps") or settings()["VK_RPS"])
     with state().connect() as conn:
-        info = demo.reset(conn, products, seed)
+        info = demo.reset(conn, products, seed, vk_rps)
     _clear_rate_windows()
     return jsonify(info)
 

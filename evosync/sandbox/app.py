@@ -68,7 +68,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
     app.extensions["sandbox_state"] = state
     with state.connect() as conn:
         if get_meta(conn, "seed") is None:
-            reset(conn, int(cfg["CATALOG_PRODUCTS"]), int(cfg["SEED"]))
+            reset(conn, int(cfg["CATALOG_PRODUCTS"]), int(cfg["SEED"]), int(cfg["VK_RPS"]))
 
     app.register_blueprint(evotor_api.bp, url_prefix="/evotor/api")
     app.register_blueprint(evotor_api.files_bp)

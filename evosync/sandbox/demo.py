@@ -14,7 +14,7 @@ def demo_evotor_token(seed: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"evosync-sandbox/evotor/{seed}"))
 
 
-def reset(conn: sqlite3.Connection, products: int, seed: int) -> dict:
+def reset(conn: sqlite3.Connection, products: int, seed: int, vk_rps: int = 3) -> dict:
     """Wipe all sandbox state and recreate the demo catalog settings and credentials."""
     with transaction(conn):
         for table in RESET_TABLES:
@@ -22,6 +22,7 @@ def reset(conn: sqlite3.Connection, products: int, seed: int) -> dict:
         conn.execute("DELETE FROM sqlite_sequence")
         set_meta(conn, "products", int(products))
         set_meta(conn, "seed", int(seed))
+        set_meta(conn, "vk_rps", int(vk_rps))
         token = tokens.mint_evotor(conn, token=demo_evotor_token(seed))
         set_meta(conn, "demo_evotor_token", token)
         set_meta(conn, "market_off", [])
@@ -33,5 +34,6 @@ def info(conn: sqlite3.Connection) -> dict:
     return {
         "products": get_meta(conn, "products"),
         "seed": get_meta(conn, "seed"),
+        "vk_rps": get_meta(conn, "vk_rps"),
         "evotor_token": get_meta(conn, "demo_evotor_token"),
     }

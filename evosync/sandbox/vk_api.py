@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from . import faults, vk_execute
 from .runtime import public_url, request_params, settings, state, token_key
-from .state import bump
+from .state import bump, get_meta
 from .tokens import lookup
 from .vk_errors import VkError
 from .vk_registry import METHODS, Caller
@@ -49,10 +49,9 @@ def _limiter():
     return ext["sandbox_rate"]
 
 
-def _over_rate(key: str) -> bool:
-    """Record one request for a token and tell whether it makes more than VK_RPS in the last second."""
+def _over_rate(key: str, rps: int) -> bool:
+    """Record one request for a token and tell whether it makes more than ``rps`` in the last second."""
     lock, hits = _limiter()
-    rps = int(settings()["VK_RPS"])
     window = 1.0 - float(settings().get("VK_RPS_SLACK", 0.0))
     t = time.monotonic()
     with lock:
@@ -117,7 +116,7 @@ def dispatch(name: str):
     g.sandbox_token = token
     with state().connect() as conn:
         bump(conn, "vk_requests")
-        if _over_rate(token_key(token)):
+        if _over_rate(token_key(token), int(get_meta(conn, "vk_rps", settings()["VK_RPS"]))):
             bump(conn, "vk_rate_limited")
             return _error(VkError(6), name, params)
         row = lookup(conn, token, "vk_access")
