@@ -112,9 +112,9 @@ class Batch:
     def __len__(self) -> int:
         return len(self.calls)
 
-    def add(self, method: str, **params: Any) -> int:
-        """Queue a call; returns its index in the results of ``run``."""
-        self.calls.append((method, params))
+    def add(self, method: str, params: dict[str, Any] | None = None, /, **kw: Any) -> int:
+        """Queue a call (``add(*P.market_edit(…))`` or ``add("market.edit", owner_id=…)``); returns its index."""
+        self.calls.append((method, {**(params or {}), **kw}))
         return len(self.calls) - 1
 
     def run(self) -> list[CallResult]:

@@ -18,9 +18,6 @@ from evosync.evotor import (
 
 STORE_1 = "20240115-3A7C-4B2E-80D1-6F2A9C4E1B01"
 
-# These tests need the sandbox's pytest plugin (the `sandbox` fixture).
-pytest.importorskip("tests.sandbox_plugin")
-
 
 def test_stores_and_nested_groups(evotor):
     stores = evotor.stores()
@@ -31,12 +28,13 @@ def test_stores_and_nested_groups(evotor):
     assert all(g.store_id == STORE_1 and g.name for g in groups)
 
 
-def test_products_follow_the_cursor_across_three_pages(sandbox, evotor):
-    sandbox.reset(products=3000)  # store 1 gets 2400 → pages of 1000, 1000, 400
-    before = sandbox.counters().get("evotor:products", 0)
+def test_products_follow_the_cursor_across_three_pages(sandbox, evotor_url):
+    sandbox.reset(products=3000)  # store 1 gets 2400 → pages of 1000, 1000, 400; tokens are wiped too
+    evotor = EvotorClient(sandbox.mint_evotor_token(), evotor_url)
+    before = sandbox.counters()["all"].get("evotor:products", 0)
     products = evotor.products(STORE_1)
     assert len(products) == 2400 and len({p.id for p in products}) == 2400
-    assert sandbox.counters()["evotor:products"] - before == 3
+    assert sandbox.counters()["all"]["evotor:products"] - before == 3
     assert all(isinstance(p.price, Decimal) for p in products)
     assert any(p.quantity is None for p in products)  # absent quantity stays None
     assert any(p.parent_id is None for p in products)
@@ -75,10 +73,10 @@ def test_missing_scope_is_rights_missing(sandbox, evotor_url):
 
 def test_5xx_retries_are_bounded(sandbox, evotor, sleeps):
     sandbox.fault("evotor_error", status=500)
-    before = sandbox.counters().get("evotor:stores", 0)
+    before = sandbox.counters()["all"].get("evotor:stores", 0)
     with pytest.raises(Unavailable):
         evotor.stores()
-    assert sandbox.counters()["evotor:stores"] - before == 4  # 1 try + max_retries=3
+    assert sandbox.counters()["all"]["evotor:stores"] - before == 4  # 1 try + max_retries=3
     assert len(sleeps) == 3 and sleeps == sorted(sleeps)
 
 

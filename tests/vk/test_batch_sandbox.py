@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from evosync.vk import Batch
 from evosync.vk import errors as E
 from evosync.vk import params as P
 from tests.vk.conftest import SHOP_GROUP_ID
 
 OWNER = -SHOP_GROUP_ID
-
-# These tests need the sandbox's pytest plugin (the `sandbox` fixture).
-pytest.importorskip("tests.sandbox_plugin")
 
 
 def test_sixty_calls_make_three_executes_with_per_call_results(sandbox, vk):
@@ -23,9 +18,9 @@ def test_sixty_calls_make_three_executes_with_per_call_results(sandbox, vk):
     for i in range(60):
         name = "Ок" if i in bad else f"Товар №{i}"  # 2 characters: VK refuses names under 4
         batch.add(*P.market_add(OWNER, name, f"Описание товара №{i}", 101, Decimal("99.50"), sku=f"sku-{i}"))
-    before = sandbox.counters().get("vk:execute", 0)
+    before = sandbox.method_calls("execute")
     results = batch.run()
-    assert sandbox.counters()["vk:execute"] - before == 3
+    assert sandbox.method_calls("execute") - before == 3
     assert vk.method_counts["execute"] == 3 and len(batch) == 0
     assert len(results) == 60
     for i, r in enumerate(results):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from evosync.vk import VkClient
 from tests.vk.test_ratelimit_unit import max_in_window
-
-# These tests need the sandbox's pytest plugin (the `sandbox` fixture).
-pytest.importorskip("tests.sandbox_plugin")
 
 
 def test_threads_sharing_a_token_never_exceed_vk_rps(sandbox, vk_token, vk_url):
@@ -32,7 +27,8 @@ def test_threads_sharing_a_token_never_exceed_vk_rps(sandbox, vk_token, vk_url):
     for t in threads:
         t.join()
     assert errors == []
-    stamps = [r["ts"] for r in sandbox.requests() if r.get("method") == "users.get"]
+    counters = sandbox.counters()
+    stamps = counters["vk_token_timestamps"][sandbox.token_key(vk_token)]
     assert len(stamps) == 16
     assert max_in_window(stamps, 1.0) <= rps
-    assert sandbox.counters().get("vk_rate_limited", 0) == 0
+    assert counters["all"].get("vk_rate_limited", 0) == 0

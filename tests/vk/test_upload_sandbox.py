@@ -5,14 +5,10 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-import pytest
 from PIL import Image
 
 from evosync.vk import fit_to_canvas
 from tests.vk.conftest import SHOP_GROUP_ID
-
-# These tests need the sandbox's pytest plugin (the `sandbox` fixture).
-pytest.importorskip("tests.sandbox_plugin")
 
 
 def evotor_like_png() -> bytes:
