@@ -7,7 +7,20 @@ import tempfile
 
 from flask import Flask, g, request
 
-from . import admin, evotor_api, evotor_oauth, pages, vk_albums, vk_api, vk_market, vk_photos, vk_users, vkid
+from . import (
+    admin,
+    admin_data,
+    evotor_api,
+    evotor_oauth,
+    pages,
+    vk_albums,
+    vk_api,
+    vk_market,
+    vk_photos,
+    vk_users,
+    vkid,
+    vkid_consent,
+)
 from .demo import reset
 from .runtime import log_request
 from .state import State, get_meta, now
@@ -76,7 +89,9 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(vk_api.bp, url_prefix="/vk/method")
     app.register_blueprint(vk_photos.bp)
     app.register_blueprint(vkid.bp, url_prefix="/vkid")
+    app.register_blueprint(vkid_consent.bp, url_prefix="/vkid")
     app.register_blueprint(admin.bp, url_prefix="/_admin")
+    app.register_blueprint(admin_data.bp, url_prefix="/_admin")
     app.register_blueprint(pages.bp)
 
     @app.before_request

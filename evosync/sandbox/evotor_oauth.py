@@ -11,9 +11,8 @@ from flask import Blueprint, g, jsonify, redirect, request
 
 from . import faults, tokens
 from .layout import page
-from .runtime import request_params, settings, state
+from .runtime import request_params, settings, state, with_query
 from .state import bump, now, transaction
-from .vkid import _with_query
 
 bp = Blueprint("sandbox_evotor_oauth", __name__)
 
@@ -46,9 +45,7 @@ def authorize():
         return page("Ошибка", ERROR_PAGE, 400, message="Не указан адрес возврата (redirect_uri).")
     if params.get("response_type") != "code":
         return redirect(
-            _with_query(
-                redirect_uri, {"error": "unsupported_response_type", "state": params.get("state", "")}
-            )
+            with_query(redirect_uri, {"error": "unsupported_response_type", "state": params.get("state", "")})
         )
     shown = {
         k: params[k] for k in ("client_id", "redirect_uri", "response_type", "state", "scope") if k in params
@@ -57,7 +54,7 @@ def authorize():
         return page("Доступ к Эвотор", CONSENT, client_id=params["client_id"], params=shown)
     extra = {"state": params["state"]} if params.get("state") else {}
     if params.get("decision") != "allow":
-        return redirect(_with_query(redirect_uri, {"error": "access_denied", **extra}))
+        return redirect(with_query(redirect_uri, {"error": "access_denied", **extra}))
     code = secrets.token_urlsafe(16)
     with state().connect() as conn:
         conn.execute(
@@ -72,7 +69,7 @@ def authorize():
                 now() + 600,
             ),
         )
-    return redirect(_with_query(redirect_uri, {"code": code, **extra}))
+    return redirect(with_query(redirect_uri, {"code": code, **extra}))
 
 
 def _error(error: str, description: str, status: int = 400):

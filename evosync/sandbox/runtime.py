@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import current_app, g, request
 
@@ -97,3 +98,10 @@ def log_request(service: str, status: int) -> None:
             ),
         )
         bump(conn, f"http:{service}")
+
+
+def with_query(uri: str, values: dict) -> str:
+    """Append query parameters to a URI that may already have some (OAuth redirects)."""
+    parts = urlsplit(uri)
+    query = "&".join(filter(None, [parts.query, urlencode(values)]))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -1,4 +1,5 @@
-"""Emulated VK ID OAuth 2.1: consent page, code exchange with PKCE S256 and device_id, refresh with rotation."""
+"""Emulated VK ID OAuth 2.1 token side: code exchange with PKCE S256 and device_id, refresh with rotation,
+user_info and revoke. The consent page is in ``vkid_consent``."""
 
 from __future__ import annotations
 
@@ -7,144 +8,22 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, g, jsonify, redirect, request
+from flask import Blueprint, g, jsonify, request
 
 from . import faults, tokens, vk_demo
-from .layout import page
 from .runtime import public_url, request_params, settings, state
 from .state import bump, now, transaction
 
 bp = Blueprint("sandbox_vkid", __name__)
 
-CODE_TTL = 600
-_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
-AUTHORIZE_PARAMS = (
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "state",
-    "scope",
-    "code_challenge",
-    "code_challenge_method",
-)
 
-CONSENT = """
-<div class="card">
-<h1>Вход через VK ID</h1>
-<p>Приложение <b>{{ client_id }}</b> запрашивает доступ к вашему аккаунту ВКонтакте:</p>
-<ul>{% for s in scopes %}<li>{{ s }}</li>{% endfor %}</ul>
-<form method="post">
-{% for k, v in params.items() %}<input type="hidden" name="{{ k }}" value="{{ v }}">{% endfor %}
-<p><label>Аккаунт: <select name="user_id">
-{% for uid, u in users.items() %}<option value="{{ uid }}">{{ u.first_name }} {{ u.last_name }}</option>{% endfor %}
-</select></label></p>
-<button class="btn btn-primary" type="submit" name="decision" value="allow">Разрешить</button>
-<button class="btn" type="submit" name="decision" value="deny">Отмена</button>
-</form></div>"""
-
-ERROR_PAGE = """<div class="card"><h1>Ошибка авторизации</h1><p>{{ message }}</p></div>"""
-
-
-def _client_ok(client_id: str | None) -> bool:
+def client_ok(client_id: str | None) -> bool:
+    """Tell whether ``client_id`` is the sandbox's VK ID app."""
     return bool(client_id) and client_id == settings()["CLIENTS"]["vk"]["client_id"]
 
 
-def _with_query(uri: str, values: dict) -> str:
-    parts = urlsplit(uri)
-    query = "&".join(filter(None, [parts.query, urlencode(values)]))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-def _redirect_ok(uri: str | None) -> bool:
-    allowed = settings()["CLIENTS"]["vk"].get("redirect_uris")
-    if not uri or urlsplit(uri).scheme not in ("http", "https"):
-        return False
-    return not allowed or uri in allowed
-
-
-@bp.route("/authorize", methods=["GET", "POST"])
-def authorize():
-    """Show the consent page; on «Разрешить» redirect back with code, state and device_id."""
-    g.sandbox_service = "vkid"
-    params = request_params()
-    if not _client_ok(params.get("client_id")):
-        return page("Ошибка", ERROR_PAGE, 400, message="Неизвестное приложение (client_id).")
-    redirect_uri = params.get("redirect_uri")
-    if not _redirect_ok(redirect_uri):
-        return page(
-            "Ошибка", ERROR_PAGE, 400, message="Адрес возврата (redirect_uri) не разрешён для приложения."
-        )
-    missing = [k for k in AUTHORIZE_PARAMS if not params.get(k)]
-    problem = None
-    if missing:
-        problem = "missing parameters: " + ", ".join(missing)
-    elif params["response_type"] != "code":
-        problem = "response_type must be code"
-    elif params["code_challenge_method"] != "S256":
-        problem = "code_challenge_method must be S256"
-    if problem:
-        return redirect(
-            _with_query(
-                redirect_uri,
-                {"error": "invalid_request", "error_description": problem, "state": params.get("state", "")},
-            )
-        )
-    if request.method == "GET":
-        shown = {k: params[k] for k in AUTHORIZE_PARAMS}
-        return page(
-            "Вход через VK ID",
-            CONSENT,
-            client_id=params["client_id"],
-            params=shown,
-            scopes=params["scope"].replace(",", " ").split(),
-            users=vk_demo.USERS,
-        )
-    if params.get("decision") != "allow":
-        return redirect(
-            _with_query(
-                redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_description": "User denied access",
-                    "state": params["state"],
-                },
-            )
-        )
-    user_id = int(params.get("user_id") or vk_demo.DEMO_USER_ID)
-    if user_id not in vk_demo.USERS:
-        user_id = vk_demo.DEMO_USER_ID
-    code, device_id = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    with state().connect() as conn:
-        conn.execute(
-            "INSERT INTO oauth_codes (code, provider, client_id, redirect_uri, user_id, scope, state, code_challenge,"
-            " device_id, expires_at) VALUES (?, 'vk', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                code,
-                params["client_id"],
-                redirect_uri,
-                str(user_id),
-                params["scope"],
-                params["state"],
-                params["code_challenge"],
-                device_id,
-                now() + int(settings().get("VKID_CODE_TTL", CODE_TTL)),
-            ),
-        )
-    return redirect(
-        _with_query(
-            redirect_uri,
-            {
-                "code": code,
-                "state": params["state"],
-                "device_id": device_id,
-                "type": "code_v2",
-                "expires_in": CODE_TTL,
-            },
-        )
-    )
+_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 
 
 def _oauth_error(error: str, description: str, status: int = 400):
@@ -189,7 +68,7 @@ def _client_problem(params: dict):
                 "invalid_client", "client_id must be sent in the request body, not HTTP Basic", 401
             )
         return _oauth_error("invalid_request", "client_id is missing")
-    if not _client_ok(params["client_id"]):
+    if not client_ok(params["client_id"]):
         return _oauth_error("invalid_client", "unknown client_id", 401)
     secret = settings()["CLIENTS"]["vk"].get("client_secret")
     sent = params.get("client_secret")
