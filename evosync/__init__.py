@@ -62,12 +62,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from evosync.auth.cli import bp as users_cli
     from evosync.auth.views import bp as auth_bp
+    from evosync.catalog.cli import bp as catalog_cli
     from evosync.catalog.views import bp as catalog_bp
     from evosync.connections.views import bp as connections_bp
     from evosync.main.views import bp as main_bp
     from evosync.sync.views import bp as sync_bp
 
-    for bp in (main_bp, auth_bp, users_cli, connections_bp, catalog_bp, sync_bp):
+    for bp in (main_bp, auth_bp, users_cli, connections_bp, catalog_bp, catalog_cli, sync_bp):
         app.register_blueprint(bp)
 
 

@@ -1,6 +1,20 @@
 """Every model, imported in one place so Alembic and `flask db check` see all tables."""
 
 from evosync.auth.models import LoginSession, User
+from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
+from evosync.jobs.models import Job
+from evosync.sync.models import SyncConfig, SyncFilter
 
-__all__ = ["Connection", "LoginSession", "User"]
+__all__ = [
+    "CatalogGroup",
+    "CatalogProduct",
+    "CatalogState",
+    "CatalogStore",
+    "Connection",
+    "Job",
+    "LoginSession",
+    "SyncConfig",
+    "SyncFilter",
+    "User",
+]

@@ -1,0 +1,181 @@
+"""SPEC §4 decisions over the cached catalog, through the pure engine in ``evosync.rules``.
+
+Stores, groups and rules are small, so a ``Snapshot`` loads them whole and builds a ``Resolver``. Products
+are many: counts come from the per-group / per-store-root product counts stored at refresh time (every
+product without a rule of its own in one bucket decides like any other), corrected by the few products that
+carry their own rule; the «synced only» filter becomes a SQL condition derived from the same Resolver.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+
+from evosync.catalog import queries
+from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
+from evosync.extensions import db
+from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, Rule, StoreNode
+from evosync.rules import evaluate as engine_evaluate
+from evosync.rules import reasons as R
+from evosync.sync.models import SyncFilter
+
+# An id no rule can name (NUL is stripped from every stored id): a product with no rule of its own.
+_ANY = "\x00"
+
+
+def to_rules(rows: list[SyncFilter]) -> list[Rule]:
+    """Engine rules from ``sync_filters`` rows."""
+    return [Rule(r.entity_type, r.entity_id, r.filter_mode, r.entity_name) for r in rows]
+
+
+@dataclass
+class Snapshot:
+    """A user's stores, groups and rules, their decisions and product counts."""
+
+    user_id: int
+    stores: list[CatalogStore]
+    groups: list[CatalogGroup]
+    rules: list[SyncFilter]
+    resolver: Resolver
+    store_counts: dict[str, Counts]
+    group_counts: dict[str, Counts]
+    total: Counts
+
+    def product(self, product_id: str, store_id: str, group_id: str | None) -> Decision:
+        """Decision for one product row."""
+        return self.resolver.product(ProductNode(product_id, store_id, group_id))
+
+    def store_rule(self, store_id: str) -> str | None:
+        """The store's own rule mode, or None."""
+        return self.resolver.rules.own("store", store_id)
+
+    def depth(self, group_id: str) -> int:
+        """Nesting depth of a known group (0 at the root)."""
+        return len(self.resolver.ancestors(group_id))
+
+    def subtree(self, group_id: str) -> list[str]:
+        """The group and all its descendants (known groups only)."""
+        return [g.evotor_id for g in self.groups if g.evotor_id == group_id or group_id in self._up(g)]
+
+    def _up(self, group: CatalogGroup) -> list[str]:
+        return self.resolver.ancestors(group.evotor_id)
+
+    def tree(self, store_id: str) -> list[tuple[CatalogGroup, int]]:
+        """The store's groups in tree order (parents before children), with their depth."""
+        children: dict[str | None, list[CatalogGroup]] = defaultdict(list)
+        mine = [g for g in self.groups if g.store_id == store_id]
+        known = {g.evotor_id for g in mine}
+        for group in mine:
+            parent = (
+                group.parent_id if group.parent_id in known and group.parent_id != group.evotor_id else None
+            )
+            children[parent].append(group)
+        ordered: list[tuple[CatalogGroup, int]] = []
+        seen: set[str] = set()
+
+        def walk(parent: str | None, depth: int) -> None:
+            for group in children.get(parent, []):
+                if group.evotor_id not in seen:
+                    seen.add(group.evotor_id)
+                    ordered.append((group, depth))
+                    walk(group.evotor_id, depth + 1)
+
+        walk(None, 0)
+        # Groups caught in a parent cycle are unreachable from the root: list them flat at the end.
+        ordered.extend((g, 0) for g in mine if g.evotor_id not in seen)
+        return ordered
+
+    def synced_clause(self) -> ColumnElement[bool]:
+        """SQL condition on ``catalog_products`` true exactly for the products that sync."""
+        rules = self.resolver.rules
+        passes_levels = self._passes_store_and_group
+        ok_groups = [g.evotor_id for g in self.groups if passes_levels(g.store_id, g.evotor_id)]
+        ok_roots = [s.evotor_id for s in self.stores if passes_levels(s.evotor_id, None)]
+        known = select(CatalogGroup.evotor_id).where(CatalogGroup.user_id == self.user_id)
+        p = CatalogProduct
+        levels = or_(
+            and_(p.group_id.is_not(None), p.group_id.in_(ok_groups)) if ok_groups else false(),
+            and_(p.store_id.in_(ok_roots), or_(p.group_id.is_(None), p.group_id.not_in(known)))
+            if ok_roots
+            else false(),
+        )
+        own = [(r.entity_id, r.filter_mode) for r in self.rules if r.entity_type == "product"]
+        excluded = [i for i, mode in own if rules.own("product", i) == "exclude"]
+        included = [i for i, mode in own if rules.own("product", i) == "include"]
+        product_level = not_(p.evotor_id.in_(excluded)) if excluded else true()
+        if rules.modes["product"] == "include":
+            product_level = and_(product_level, p.evotor_id.in_(included))
+        return and_(levels, product_level)
+
+    def _passes_store_and_group(self, store_id: str, group_id: str | None) -> bool:
+        decision = self.product(_ANY, store_id, group_id)
+        return decision.syncs or decision.code == R.PRODUCT_NOT_INCLUDED
+
+
+def load_snapshot(user_id: int) -> Snapshot:
+    """Load stores, groups and rules and compute every count (no scan over the products)."""
+    stores = queries.stores(user_id)
+    groups = queries.groups(user_id)
+    rules = queries.rules(user_id)
+    resolver = Resolver(
+        [StoreNode(s.evotor_id, s.name) for s in stores],
+        [GroupNode(g.evotor_id, g.store_id, g.name, g.parent_id) for g in groups],
+        to_rules(rules),
+    )
+    # Products per (store, group key) bucket; None = outside any known group.
+    buckets: dict[tuple[str, str | None], int] = {(s.evotor_id, None): s.ungrouped_count for s in stores}
+    for group in groups:
+        key = (group.store_id, group.evotor_id)
+        buckets[key] = buckets.get(key, 0) + group.product_count
+    direct: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0])
+    ruled = [r.entity_id for r in rules if r.entity_type == "product"]
+    for product_id, store_id, group_id in queries.product_nodes_by_ids(user_id, ruled):
+        key = (store_id, group_id if group_id in resolver.groups else None)
+        buckets[key] = buckets.get(key, 0) - 1
+        tally = direct[key]
+        tally[0] += 1
+        tally[1] += resolver.product(ProductNode(product_id, store_id, group_id)).syncs
+    for (store_id, group_id), count in buckets.items():
+        if count > 0:
+            tally = direct[(store_id, group_id)]
+            tally[0] += count
+            tally[1] += count if resolver.product(ProductNode(_ANY, store_id, group_id)).syncs else 0
+    store_counts, group_counts = _aggregate(resolver, direct)
+    total = Counts(sum(c.total for c in store_counts.values()), sum(c.synced for c in store_counts.values()))
+    return Snapshot(user_id, stores, groups, rules, resolver, store_counts, group_counts, total)
+
+
+def _aggregate(
+    resolver: Resolver, direct: dict[tuple[str, str | None], list[int]]
+) -> tuple[dict[str, Counts], dict[str, Counts]]:
+    stores: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (store_id, group_id), (total, synced) in direct.items():
+        stores[store_id][0] += total
+        stores[store_id][1] += synced
+        if group_id is not None:
+            for holder in (group_id, *resolver.ancestors(group_id)):
+                groups[holder][0] += total
+                groups[holder][1] += synced
+    return (
+        {k: Counts(*v) for k, v in stores.items()},
+        {k: Counts(*v) for k, v in groups.items()},
+    )
+
+
+def evaluate_catalog(user_id: int) -> Evaluation:
+    """Decide every store, group and product of the user's cached catalog (the sync and export use it)."""
+    snapshot = load_snapshot(user_id)
+    rows = db.session.execute(
+        select(CatalogProduct.evotor_id, CatalogProduct.store_id, CatalogProduct.group_id).where(
+            CatalogProduct.user_id == user_id
+        )
+    )
+    return engine_evaluate(
+        snapshot.resolver.stores.values(),
+        snapshot.resolver.groups.values(),
+        (ProductNode(i, s, g) for i, s, g in rows),
+        snapshot.resolver.rules,
+    )

@@ -1,0 +1,104 @@
+"""The per-user cache of the Evotor catalog: stores, product groups (nested) and products.
+
+Rows are keyed by (user, Evotor id). A refresh upserts in bulk and stamps every row it saw with the
+refresh's ``generation``; rows of older generations are what Evotor no longer has and are deleted.
+Direct product counts per group / per store root are computed at refresh time so the catalog pages and
+the toggles never scan 100,000 products to show counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evosync.extensions import db
+
+
+class CatalogState(db.Model):
+    """One per user once a refresh has finished: when, what it found, and the live generation."""
+
+    __tablename__ = "catalog_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    generation: Mapped[int] = mapped_column(default=0)
+    refreshed_at: Mapped[datetime | None]
+    store_count: Mapped[int] = mapped_column(default=0)
+    group_count: Mapped[int] = mapped_column(default=0)
+    product_count: Mapped[int] = mapped_column(default=0)
+
+
+class CatalogStore(db.Model):
+    """A cached Evotor store."""
+
+    __tablename__ = "catalog_stores"
+    __table_args__ = (UniqueConstraint("user_id", "evotor_id", name="uq_catalog_stores_user_id_evotor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    evotor_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(default=0)
+    # Products outside any (known) group: the store-root bucket of the counts.
+    ungrouped_count: Mapped[int] = mapped_column(default=0)
+    generation: Mapped[int] = mapped_column(default=0)
+
+
+class CatalogGroup(db.Model):
+    """A cached product group; ``parent_id`` is the Evotor id of the enclosing group."""
+
+    __tablename__ = "catalog_groups"
+    __table_args__ = (
+        UniqueConstraint("user_id", "evotor_id", name="uq_catalog_groups_user_id_evotor_id"),
+        Index("ix_catalog_groups_user_id_store_id", "user_id", "store_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    evotor_id: Mapped[str] = mapped_column(String(255))
+    store_id: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    is_modification_group: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    # Products directly in this group (not in its subgroups).
+    product_count: Mapped[int] = mapped_column(default=0)
+    generation: Mapped[int] = mapped_column(default=0)
+
+
+class CatalogProduct(db.Model):
+    """A cached product with every field the pages, the export and the sync need."""
+
+    __tablename__ = "catalog_products"
+    __table_args__ = (
+        UniqueConstraint("user_id", "evotor_id", name="uq_catalog_products_user_id_evotor_id"),
+        Index("ix_catalog_products_user_id_store_id_group_id", "user_id", "store_id", "group_id"),
+        Index("ix_catalog_products_user_id_name", "user_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    evotor_id: Mapped[str] = mapped_column(String(255))
+    store_id: Mapped[str] = mapped_column(String(255))
+    group_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(500))
+    article_number: Mapped[str | None] = mapped_column(String(255))
+    code: Mapped[str | None] = mapped_column(String(255))
+    # Space-separated, as Evotor barcodes never contain spaces.
+    barcodes: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    measure_name: Mapped[str | None] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64), default="NORMAL")
+    allow_to_sell: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    has_image: Mapped[bool | None]
+    evotor_updated_at: Mapped[datetime | None]
+    # casefold()ed name, article, code and barcodes: one LIKE that behaves the same on SQLite and PostgreSQL
+    # (SQLite's lower() only folds ASCII, so Cyrillic search needs this).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    generation: Mapped[int] = mapped_column(default=0)
