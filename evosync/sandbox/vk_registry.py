@@ -23,6 +23,7 @@ def method(name: str):
     """Register a handler ``fn(caller, params) -> response`` for a VK method name (params already validated)."""
 
     def register(fn):
+        """Add ``fn`` to the method table."""
         METHODS[name] = fn
         return fn
 

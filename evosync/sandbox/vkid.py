@@ -34,6 +34,7 @@ def _oauth_error(error: str, description: str, status: int = 400):
 
 def _id_token(user_id: int, client_id: str) -> str:
     def b64(obj) -> str:
+        """Encode one JWT segment."""
         return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
 
     t = int(now())
