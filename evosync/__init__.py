@@ -41,7 +41,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from evosync.auth.loader import init_login
-    from evosync.extensions import csrf, db, limiter, migrate, oauth
+    from evosync.connections.oauth import init_oauth
+    from evosync.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -53,7 +54,7 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    oauth.init_app(app)
+    init_oauth(app)
     init_login(app)
     # Import the models so metadata (and `flask db check`) sees every table.
     from evosync import models  # noqa: F401
@@ -64,11 +65,23 @@ def _register_blueprints(app: Flask) -> None:
     from evosync.auth.views import bp as auth_bp
     from evosync.catalog.cli import bp as catalog_cli
     from evosync.catalog.views import bp as catalog_bp
+    from evosync.connections import views_vk  # noqa: F401 - registers the VK routes
+    from evosync.connections.cli import connections_cli, tokens_cli
     from evosync.connections.views import bp as connections_bp
     from evosync.main.views import bp as main_bp
     from evosync.sync.views import bp as sync_bp
 
-    for bp in (main_bp, auth_bp, users_cli, connections_bp, catalog_bp, catalog_cli, sync_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        users_cli,
+        connections_bp,
+        connections_cli,
+        tokens_cli,
+        catalog_bp,
+        catalog_cli,
+        sync_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -1,6 +1,5 @@
 """Flask extensions, created unbound and initialised in the factory."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -14,7 +13,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()
 # The client key is the socket peer: a client-supplied X-Forwarded-For is never trusted here.
 # Behind a proxy, the deployment wraps the app in ProxyFix with the exact hop count.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

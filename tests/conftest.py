@@ -77,14 +77,20 @@ def _base_config(url: str, tmp_path) -> dict:
 
 
 @pytest.fixture
-def app_config(backend, database_urls, tmp_path) -> dict:
-    """Config overrides of the app under test (tests may edit it before `app` is built)."""
+def app_config(request, backend, database_urls, tmp_path) -> dict:
+    """Config overrides of the app under test (tests may edit it before `app` is built).
+
+    A test that uses the ``sandbox`` fixture gets an app whose provider URLs and client ids point at it.
+    """
     url = database_urls[backend]
     if url is None:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL server binaries are missing, and CI must test on PostgreSQL too")
         pytest.skip("PostgreSQL server binaries not found; the PostgreSQL half of the suite is skipped")
-    return _base_config(url, tmp_path)
+    config = _base_config(url, tmp_path)
+    if "sandbox" in request.fixturenames:
+        config.update(request.getfixturevalue("sandbox").config())
+    return config
 
 
 @pytest.fixture
@@ -138,6 +144,16 @@ def db(app):
     """The Flask-SQLAlchemy handle, inside an app context."""
     with app.app_context():
         yield _db
+
+
+@pytest.fixture
+def client(app):
+    """A test client that does not preserve request contexts between requests.
+
+    pytest-flask's own ``client`` opens ``with app.test_client()``, which re-pushes each request's
+    contexts afterwards; interleaved with the ``db`` fixture's app context that pops the wrong one.
+    """
+    return app.test_client()
 
 
 @pytest.fixture

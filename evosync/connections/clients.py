@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import current_app
 
 from evosync.connections.errors import NotConnected
+from evosync.connections.health import vk_client
 from evosync.connections.queries import get_connection
 from evosync.connections.vault_access import vault
 from evosync.evotor.client import EvotorClient
+from evosync.vk.client import VkClient
 
 
 def evotor_client_for(user_id: int) -> EvotorClient:
@@ -16,3 +18,11 @@ def evotor_client_for(user_id: int) -> EvotorClient:
     if connection is None:
         raise NotConnected("Эвотор не подключён — подключите его на странице «Подключения».")
     return EvotorClient(vault().decrypt(connection.access_token_enc), current_app.config["EVOTOR_API_URL"])
+
+
+def vk_client_for(user_id: int, **kwargs) -> VkClient:
+    """A VK client with the user's fresh token (refreshed when about to expire), or NotConnected."""
+    connection = get_connection(user_id, "vk")
+    if connection is None:
+        raise NotConnected("ВКонтакте не подключён — подключите его на странице «Подключения».")
+    return vk_client(connection, **kwargs)

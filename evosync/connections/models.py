@@ -65,3 +65,17 @@ class Connection(db.Model):
 
     def __repr__(self) -> str:
         return f"<Connection {self.provider} user={self.user_id} {self.status}>"
+
+
+class OAuthState(db.Model):
+    """Server-side half of an OAuth flow in progress (Authlib's cache): PKCE verifier, redirect URI.
+
+    The value is Fernet-encrypted; the browser's session only holds a marker naming the state, so a
+    verifier never travels in a cookie and a state cannot be used from another browser.
+    """
+
+    __tablename__ = "oauth_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value_enc: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,160 @@
+"""Fresh access tokens: refresh before expiry, one refresh per connection at a time across processes."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import update
+
+from evosync.connections.errors import ConnectionBroken
+from evosync.connections.models import Connection
+from evosync.connections.vault_access import vault
+from evosync.db import as_utc, utcnow
+from evosync.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Refresh a little before expiry so a token never dies in the middle of a sync batch.
+REFRESH_MARGIN = timedelta(minutes=5)
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What a token endpoint answered (only the parts we keep)."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None
+    scope: str = ""
+    account_id: str | None = None
+
+
+def parse_token_response(data: dict, now: datetime | None = None) -> TokenSet:
+    """Read a token endpoint's JSON answer."""
+    now = now or utcnow()
+    expires_in = data.get("expires_in")
+    try:
+        expires_at = now + timedelta(seconds=int(expires_in)) if expires_in else None
+    except (TypeError, ValueError):
+        expires_at = None
+    scope = data.get("scope") or ""
+    return TokenSet(
+        access_token=str(data["access_token"]),
+        refresh_token=data.get("refresh_token"),
+        expires_at=expires_at,
+        scope=" ".join(scope) if isinstance(scope, list) else str(scope),
+        account_id=str(data["user_id"]) if data.get("user_id") is not None else None,
+    )
+
+
+def needs_refresh(connection: Connection, now: datetime | None = None) -> bool:
+    """True when the access token expires within the margin and a refresh token exists."""
+    expires_at = as_utc(connection.token_expires_at)
+    if expires_at is None or not connection.refresh_token_enc:
+        return False
+    return expires_at - (now or utcnow()) <= REFRESH_MARGIN
+
+
+def _lock_for(connection_id: int) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(connection_id, threading.Lock())
+
+
+def access_token(connection: Connection, force_refresh: bool = False) -> str:
+    """Return a usable access token for ``connection``, refreshing it first when it is about to expire.
+
+    Concurrent callers (threads here, other processes) wait for the one refresh and use its result:
+    a thread lock serialises this process, and a no-op UPDATE of the row takes the database's row lock
+    (PostgreSQL) or write lock (SQLite) until the new tokens are committed. The commit is deliberate:
+    the provider rotated the refresh token, so the new one must be durable before anyone else reads.
+    """
+    if not force_refresh and not needs_refresh(connection):
+        return vault().decrypt(connection.access_token_enc)
+    seen_version = connection.token_version
+    with _lock_for(connection.id):
+        db.session.commit()  # end any read snapshot so the lock below waits instead of failing
+        db.session.execute(
+            update(Connection)
+            .where(Connection.id == connection.id)
+            .values(token_version=Connection.token_version)
+        )
+        db.session.refresh(connection)
+        refreshed_meanwhile = connection.token_version != seen_version
+        if (force_refresh and not refreshed_meanwhile) or needs_refresh(connection):
+            try:
+                tokens = _refresh_at_provider(connection)
+            except ConnectionBroken as exc:
+                mark_broken(connection, exc.code, exc.message_ru)
+                db.session.commit()
+                raise
+            store_refreshed(connection, tokens)
+        db.session.commit()
+    return vault().decrypt(connection.access_token_enc)
+
+
+def store_refreshed(connection: Connection, tokens: TokenSet) -> None:
+    """Save newly issued tokens on ``connection`` (flush only)."""
+    box = vault()
+    connection.access_token_enc = box.encrypt(tokens.access_token)
+    if tokens.refresh_token:
+        connection.refresh_token_enc = box.encrypt(tokens.refresh_token)
+    connection.token_expires_at = tokens.expires_at
+    connection.token_version += 1
+    db.session.flush()
+
+
+def mark_broken(connection: Connection, code: str, message: str) -> None:
+    """Record that the connection's tokens no longer work (flush only)."""
+    connection.status = "error"
+    connection.reason_code = code
+    connection.message = message
+    connection.last_check_at = utcnow()
+    db.session.flush()
+
+
+def _refresh_at_provider(connection: Connection) -> TokenSet:
+    config = current_app.config
+    refresh_token = vault().decrypt(connection.refresh_token_enc) if connection.refresh_token_enc else None
+    if not refresh_token:
+        raise ConnectionBroken(_revoked_message(connection.provider))
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    auth = None
+    if connection.provider == "vk":
+        url = config["VK_TOKEN_URL"]
+        form.update(client_id=config.get("VK_CLIENT_ID") or "", device_id=connection.device_id or "")
+        form["state"] = secrets.token_urlsafe(16)
+        if config.get("VK_CLIENT_SECRET"):
+            form["client_secret"] = config["VK_CLIENT_SECRET"]
+    else:
+        url = config["EVOTOR_TOKEN_URL"]
+        auth = (config.get("EVOTOR_CLIENT_ID") or "", config.get("EVOTOR_CLIENT_SECRET") or "")
+    try:
+        response = requests.post(url, data=form, auth=auth, timeout=(5, 15))
+    except requests.RequestException:
+        log.warning("token refresh for connection %s: provider unreachable", connection.id)
+        raise
+    if response.status_code in (400, 401):
+        log.info("token refresh for connection %s refused (%s)", connection.id, response.status_code)
+        raise ConnectionBroken(_revoked_message(connection.provider))
+    response.raise_for_status()
+    try:
+        data = response.json()
+        if "error" in data:
+            raise ConnectionBroken(_revoked_message(connection.provider))
+        return parse_token_response(data)
+    except (ValueError, KeyError, TypeError):
+        raise ConnectionBroken(_revoked_message(connection.provider)) from None
+
+
+def _revoked_message(provider: str) -> str:
+    if provider == "vk":
+        return "Доступ к ВКонтакте отозван или истёк — подключите ВКонтакте заново."
+    return "Токен Эвотора недействителен — подключите Эвотор заново."
