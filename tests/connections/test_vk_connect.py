@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from evosync.connections.models import Connection, OAuthState
-from tests.connections.conftest import consent
 
 
 def _vk(db):
