@@ -5,6 +5,7 @@ from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, C
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
 from evosync.sync.models import SyncConfig, SyncFilter
+from evosync.sync.settings import SyncSettings
 
 __all__ = [
     "CatalogGroup",
@@ -16,5 +17,6 @@ __all__ = [
     "LoginSession",
     "SyncConfig",
     "SyncFilter",
+    "SyncSettings",
     "User",
 ]
