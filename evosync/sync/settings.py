@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, true
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evosync.db import utcnow
@@ -40,6 +40,8 @@ class SyncSettings(db.Model):
     paused_at: Mapped[datetime | None]
     # Set whenever a rule changes, so the page can say what changed since confirmation.
     rules_changed_at: Mapped[datetime | None]
+    # The rules as they were when the user confirmed (JSON list), to say what changed since.
+    confirmed_rules: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

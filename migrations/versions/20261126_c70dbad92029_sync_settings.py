@@ -1,7 +1,7 @@
 """sync settings
 
 One row per user: price multiplier, VK category, placeholder image, leave action, stock flag,
-the engine's pause state and when the rules last changed (issue 6).
+the engine's pause state, when the rules last changed and the rules as confirmed (issue 6).
 
 Revision ID: c70dbad92029
 Revises: f48394101347
@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('paused_reason', sa.String(length=500), nullable=True),
     sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('rules_changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_rules', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("leave_action IN ('hide', 'delete')", name=op.f('ck_sync_settings_leave_action')),
