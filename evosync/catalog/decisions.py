@@ -47,6 +47,14 @@ class Snapshot:
         """Decision for one product row."""
         return self.resolver.product(ProductNode(product_id, store_id, group_id))
 
+    def store_count(self, store_id: str) -> Counts:
+        """Products of a store and how many of them sync."""
+        return self.store_counts.get(store_id, Counts())
+
+    def group_count(self, group_id: str) -> Counts:
+        """Products of a group (with its subgroups) and how many of them sync."""
+        return self.group_counts.get(group_id, Counts())
+
     def store_rule(self, store_id: str) -> str | None:
         """The store's own rule mode, or None."""
         return self.resolver.rules.own("store", store_id)

@@ -35,8 +35,9 @@ def parse_filter(entity_type: str | None, entity_id: str | None, mode: str | Non
         raise BadFilterInput("Неизвестный тип объекта: ожидается магазин, группа или товар.")
     if mode not in MODES:
         raise BadFilterInput("Неизвестное действие: ожидается «включить», «исключить» или «сбросить».")
+    # Longer than any stored id (255) means «no such entity», which the caller answers with 404.
     entity_id = clean_text(entity_id, 256)
-    if not entity_id or len(entity_id) > 255:
+    if not entity_id:
         raise BadFilterInput("Не указан объект каталога.")
     return entity_type, entity_id, mode
 

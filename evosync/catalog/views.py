@@ -1,13 +1,194 @@
-"""The catalog browser (stores, groups, products and rules arrive with the catalog feature)."""
+"""The catalog browser: stores → groups → products, include/exclude toggles, rules, refresh and export."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from __future__ import annotations
 
-bp = Blueprint("catalog", __name__)
+import contextlib
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_login import current_user, login_required
+
+from evosync.catalog import queries, service
+from evosync.catalog.decisions import load_snapshot
+from evosync.catalog.export import csv_lines, number
+from evosync.catalog.listing import SORT_LABELS, STATUSES, ProductQuery, product_page
+from evosync.connections.queries import get_connection
+from evosync.db import as_utc, utcnow
+from evosync.extensions import db
+from evosync.jobs.queries import get_job_for_user, latest_job
+from evosync.jobs.service import JobBusy, start_job
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+RULES_CHANGED = "catalog-rules-changed"
 
 
-@bp.route("/catalog")
+def _htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render(page: str, fragment: str, **context):
+    """The full page, or just its fragment for an HTMX refresh of the same URL."""
+    response = make_response(render_template(fragment if _htmx() else page, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _job_running(job) -> bool:
+    """A running job whose lease expired belongs to a dead process: show it as interrupted."""
+    return job is not None and job.running and as_utc(job.lease_expires_at) >= utcnow()
+
+
+def _page_context() -> dict:
+    uid = current_user.id
+    job = latest_job(uid, service.REFRESH_KIND)
+    snap = load_snapshot(uid)
+    return {
+        "state": queries.catalog_state(uid),
+        "connected": get_connection(uid, "evotor") is not None,
+        "job": job,
+        "job_running": _job_running(job),
+        "snap": snap,
+        "missing_rules": service.missing_rule_ids(uid, snap.rules),
+    }
+
+
+@bp.route("")
 @login_required
 def index():
-    """Stores table, then a store's groups and products."""
-    return render_template("catalog/page.html")
+    """Summary, refresh, the stores table and the rules list."""
+    return _render("catalog/page.html", "catalog/_stores_table.html", **_page_context())
+
+
+@bp.route("/stores/<store_id>")
+@login_required
+def store(store_id: str):
+    """A store's groups as an indented tree with counts and toggles."""
+    store = queries.get_entity_for_user(current_user.id, "store", store_id) or abort(404)
+    snap = load_snapshot(current_user.id)
+    return _render("catalog/store.html", "catalog/_groups_table.html", store=store, snap=snap)
+
+
+@bp.route("/products")
+@login_required
+def products():
+    """Products with search, filters, sorting and pagination."""
+    query = ProductQuery.from_args(request.args)
+    uid = current_user.id
+    for kind, value in (("store", query.store), ("group", query.group)):
+        if value and queries.get_entity_for_user(uid, kind, value) is None:
+            abort(404)
+    snap = load_snapshot(uid)
+    listing = product_page(snap, query)
+    context = {"snap": snap, "query": query, "listing": listing, "sorts": SORT_LABELS, "statuses": STATUSES}
+    return _render("catalog/products.html", "catalog/_products_table.html", **context)
+
+
+@bp.route("/filters", methods=["POST"])
+@login_required
+def set_filter():
+    """Set or clear one rule; answer the updated row plus the summary out of band."""
+    form = request.form
+    try:
+        entity_type, entity_id, mode = service.parse_filter(
+            form.get("entity_type"), form.get("entity_id"), form.get("mode")
+        )
+    except service.BadFilterInput as exc:
+        abort(400, exc.message_ru)
+    entity = queries.get_entity_for_user(current_user.id, entity_type, entity_id) or abort(404)
+    service.set_filter(current_user.id, entity_type, entity, mode)
+    db.session.commit()
+    snap = load_snapshot(current_user.id)
+    html = render_template(
+        f"catalog/_{entity_type}_row.html", snap=snap, oob_summary=True, **{entity_type: entity}
+    )
+    return html, 200, {"HX-Trigger": RULES_CHANGED}
+
+
+@bp.route("/rules")
+@login_required
+def rules():
+    """Every rule with its type, mode, name and a remove button."""
+    uid = current_user.id
+    all_rules = queries.rules(uid)
+    context = {"rules": all_rules, "missing": service.missing_rule_ids(uid, all_rules)}
+    return _render("catalog/rules.html", "catalog/_rules.html", **context)
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
+@login_required
+def remove_rule(rule_id: int):
+    """Remove one rule (also one whose entity left the catalog); the row disappears."""
+    rule = queries.get_rule_for_user(current_user.id, rule_id) or abort(404)
+    service.remove_rule(rule)
+    db.session.commit()
+    html = render_template("catalog/_summary.html", snap=load_snapshot(current_user.id), oob=True)
+    return html, 200, {"HX-Trigger": RULES_CHANGED}
+
+
+@bp.route("/rules/reset", methods=["POST"])
+@login_required
+def reset_rules():
+    """Delete every rule; the tables and the rules list re-render on the event."""
+    service.reset_rules(current_user.id)
+    db.session.commit()
+    html = render_template("catalog/_summary.html", snap=load_snapshot(current_user.id), oob=True)
+    return html, 200, {"HX-Trigger": RULES_CHANGED}
+
+
+@bp.route("/refresh", methods=["POST"])
+@login_required
+def start_refresh():
+    """Start the background refresh (or show the one already running) and answer the progress panel."""
+    uid = current_user.id
+    if get_connection(uid, "evotor") is None:
+        return render_template("catalog/_refresh.html", connected=False, job=None, job_running=False)
+    app = current_app._get_current_object()
+    with contextlib.suppress(JobBusy):
+        start_job(app, service.REFRESH_KIND, uid, service.refresh_job(uid))
+    job = latest_job(uid, service.REFRESH_KIND)
+    return render_template("catalog/_refresh.html", connected=True, job=job, job_running=_job_running(job))
+
+
+@bp.route("/refresh/<int:job_id>")
+@login_required
+def refresh_status(job_id: int):
+    """The progress panel while the job runs; once it ended, reload the page to show the new catalog."""
+    job = get_job_for_user(job_id, current_user.id) or abort(404)
+    running = _job_running(job)
+    headers = {} if running or not _htmx() else {"HX-Refresh": "true"}
+    html = render_template("catalog/_refresh.html", connected=True, job=job, job_running=running)
+    return html, 200, headers
+
+
+@bp.route("/export.csv")
+@login_required
+def export_csv():
+    """Every product with its decision and reason, streamed as CSV (UTF-8 with BOM, «;»-separated)."""
+    snap = load_snapshot(current_user.id)
+    filename = f"evosync-catalog-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(csv_lines(snap)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.app_template_filter("catalog_time")
+def catalog_time(value) -> str:
+    """«26.11.2026 21:00 UTC» for a stored timestamp."""
+    value = as_utc(value)
+    return f"{value:%d.%m.%Y %H:%M} UTC" if value else "никогда"
+
+
+@bp.app_template_filter("catalog_number")
+def catalog_number(value) -> str:
+    """A quantity or price without trailing zeros, with a comma, as Russians write it."""
+    return number(value) if value is not None else "—"

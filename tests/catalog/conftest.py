@@ -48,3 +48,30 @@ def shop(user, connect_evotor, refresh):
     job = refresh(user)
     assert job.status == "succeeded", job.message
     return user
+
+
+@pytest.fixture
+def ids(app, shop):
+    """ids.group("Кофе") / ids.product("Чизкейк…") / ids.store(1): Evotor ids from the refreshed cache."""
+    from sqlalchemy import select
+
+    from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
+
+    class Ids:
+        def store(self, position: int) -> str:
+            return self._one(select(CatalogStore.evotor_id).where(CatalogStore.position == position - 1))
+
+        def group(self, name: str) -> str:
+            return self._one(select(CatalogGroup.evotor_id).where(CatalogGroup.name == name).limit(1))
+
+        def product(self, name_start: str) -> str:
+            stmt = select(CatalogProduct.evotor_id).where(CatalogProduct.name.startswith(name_start))
+            return self._one(stmt.order_by(CatalogProduct.id).limit(1))
+
+        def _one(self, stmt) -> str:
+            with app.app_context():
+                value = _db.session.scalar(stmt.where(stmt.selected_columns[0].table.c.user_id == shop.id))
+            assert value is not None, stmt
+            return value
+
+    return Ids()

@@ -1,0 +1,64 @@
+"""GET /catalog/export.csv: BOM, every product with its decision, formula cells neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from evosync.catalog.export import neutralise, number
+from evosync.catalog.models import CatalogProduct
+from evosync.db import utcnow
+
+
+def _rows(response):
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_export_lists_every_product_with_decision_and_reason(auth_client, shop, ids, db):
+    auth_client.post(
+        "/catalog/filters", data={"entity_type": "group", "entity_id": ids.group("Кофе"), "mode": "exclude"}
+    )
+    response = auth_client.get("/catalog/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert f"evosync-catalog-{utcnow():%Y-%m-%d}.csv" in response.headers["Content-Disposition"]
+    rows = _rows(response)
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Магазин", "Группа", "Товар"] and header[-2:] == ["Синхронизируется", "Причина"]
+    total = db.session.scalar(select(func.count()).select_from(CatalogProduct))
+    assert len(body) == total
+    coffee = [r for r in body if r[1] == "Напитки / Горячие напитки / Кофе"]
+    assert coffee and all(r[-2:] == ["нет", "исключён: группа «Кофе» исключена"] for r in coffee)
+    assert any(r[-2:] == ["да", "синхронизируется"] for r in body)
+
+
+def test_formula_cells_are_neutralised(auth_client, shop, sandbox, refresh):
+    for name in ('=HYPERLINK("http://evil")', "+1+2", "-cmd", "@SUM(A1)", "\tTab", "\rCR"):
+        sandbox.add_product(name=name, price=5)
+    refresh(shop)
+    names = {r[2] for r in _rows(auth_client.get("/catalog/export.csv"))[1:]}
+    for bad in ('=HYPERLINK("http://evil")', "+1+2", "-cmd", "@SUM(A1)", "\tTab", "\rCR"):
+        assert "'" + bad in names
+        assert bad not in names
+
+
+def test_neutralise_and_number_helpers():
+    assert neutralise("Чай") == "Чай"
+    assert neutralise("=1") == "'=1"
+    from decimal import Decimal
+
+    assert number(Decimal("12.5000")) == "12,5"
+    assert number(Decimal("100.0000")) == "100"
+    assert number(None) == ""
+
+
+def test_export_needs_login_and_shows_only_own_products(client, shop, make_user, login):
+    assert client.get("/catalog/export.csv").status_code in (302, 401)
+    other = make_user(email="other@example.ru")
+    login(other.email)
+    rows = _rows(client.get("/catalog/export.csv"))
+    assert len(rows) == 1  # just the header: the other user has no catalog
