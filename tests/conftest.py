@@ -89,7 +89,8 @@ def app_config(request, backend, database_urls, tmp_path) -> dict:
         pytest.skip("PostgreSQL server binaries not found; the PostgreSQL half of the suite is skipped")
     config = _base_config(url, tmp_path)
     if "sandbox" in request.fixturenames:
-        config.update(request.getfixturevalue("sandbox").config())
+        sandbox = request.getfixturevalue("sandbox")
+        config.update(sandbox.config(), SANDBOX=True, SANDBOX_URL=sandbox.url)
     return config
 
 

@@ -156,5 +156,5 @@ def _refresh_at_provider(connection: Connection) -> TokenSet:
 
 def _revoked_message(provider: str) -> str:
     if provider == "vk":
-        return "Доступ к ВКонтакте отозван или истёк — подключите ВКонтакте заново."
+        return "Токен отозван — подключите ВКонтакте заново."
     return "Токен Эвотора недействителен — подключите Эвотор заново."
