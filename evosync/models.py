@@ -5,6 +5,14 @@ from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, C
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
 from evosync.sync.models import SyncConfig, SyncFilter
+from evosync.sync.models_runs import (
+    SyncAlbum,
+    SyncLease,
+    SyncPlaceholderPhoto,
+    SyncRun,
+    SyncRunError,
+    SyncVkItem,
+)
 from evosync.sync.settings import SyncSettings
 
 __all__ = [
@@ -15,8 +23,14 @@ __all__ = [
     "Connection",
     "Job",
     "LoginSession",
+    "SyncAlbum",
     "SyncConfig",
     "SyncFilter",
+    "SyncLease",
+    "SyncPlaceholderPhoto",
+    "SyncRun",
+    "SyncRunError",
     "SyncSettings",
+    "SyncVkItem",
     "User",
 ]
