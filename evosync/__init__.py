@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from evosync.connections.cli import connections_cli, tokens_cli
     from evosync.connections.views import bp as connections_bp
     from evosync.main.views import bp as main_bp
+    from evosync.sync.cli_config import bp as sync_config_cli
     from evosync.sync.views import bp as sync_bp
 
     for bp in (
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         catalog_bp,
         catalog_cli,
         sync_bp,
+        sync_config_cli,
     ):
         app.register_blueprint(bp)
 

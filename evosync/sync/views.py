@@ -1,13 +1,165 @@
-"""The /sync page (switch, status, plan and history arrive with the sync features)."""
+"""The /sync page: master switch, status, filter summary, confirmation, settings and placeholder."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from evosync.catalog import queries as catalog_queries
+from evosync.catalog.decisions import load_snapshot
+from evosync.extensions import db
+from evosync.sync import config_service, settings_service
+from evosync.sync.config_service import ConfigRefused
+from evosync.sync.forms import parse_settings_form, read_upload
+from evosync.sync.settings_service import BadSettings
+from evosync.sync.summary import filter_summary
 
 bp = Blueprint("sync", __name__)
+log = logging.getLogger(__name__)
+
+
+def _htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _context(**extra) -> dict:
+    """Everything page.html and its fragments show, for the logged-in user."""
+    uid = current_user.id
+    snap = load_snapshot(uid)
+    fetched = catalog_queries.catalog_state(uid) is not None
+    return {
+        "status": config_service.status(uid, snap),
+        "summary": filter_summary(snap, fetched),
+        "changes": config_service.changes_since_confirmation(uid, snap.rules),
+        "settings": config_service.get_settings(uid),
+        **extra,
+    }
+
+
+def _page(status: int = 200, **extra):
+    response = make_response(render_template("sync/page.html", **_context(**extra)), status)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.route("/sync")
 @login_required
 def index():
-    """Master switch, status, filter summary, plan preview, history."""
-    return render_template("sync/page.html")
+    """Master switch, status, filter summary, plan preview and history slot, settings."""
+    return _page()
+
+
+@bp.route("/sync/toggle", methods=["POST"])
+@login_required
+def toggle():
+    """Flip the master switch (no fields); HTMX gets the switch plus the status out of band."""
+    message = None
+    try:
+        config_service.toggle(current_user.id)
+        db.session.commit()
+    except ConfigRefused as refused:
+        db.session.rollback()
+        message = refused.message_ru
+    if not _htmx():
+        if message:
+            flash(message, "warning")
+        return redirect(url_for("sync.index"), 303)
+    return render_template("sync/_toggled.html", switch_message=message, **_context())
+
+
+@bp.route("/sync/confirm", methods=["POST"])
+@login_required
+def confirm():
+    """Confirm the rules (sets confirmed_at) when the switch is on, a store syncs and both connections work."""
+    message = None
+    try:
+        config_service.confirm(current_user.id)
+        db.session.commit()
+    except ConfigRefused as refused:
+        db.session.rollback()
+        message = refused.message_ru
+    notice = None if message else _kick_first_run(current_user.id)
+    if not _htmx():
+        flash(message or notice, "warning" if message else "success")
+        return redirect(url_for("sync.index"), 303)
+    return render_template("sync/_status.html", confirm_message=message, confirm_notice=notice, **_context())
+
+
+def _kick_first_run(user_id: int) -> str:
+    """Start the first sync now when the engine offers it, else say cron will pick it up."""
+    later = "Настройки подтверждены. Первая синхронизация начнётся при следующем запуске планировщика."
+    try:
+        from evosync.sync.runner import start_manual_sync
+    except ImportError:
+        return later
+    try:
+        start_manual_sync(current_app._get_current_object(), user_id)
+    except Exception:  # the confirmation stands; cron will run it
+        log.exception("could not start the first sync of user %s", user_id)
+        return later
+    return "Настройки подтверждены. Первая синхронизация запущена."
+
+
+@bp.route("/sync/settings", methods=["POST"])
+@login_required
+def save_settings():
+    """Save price multiplier, VK category, leave action and stock flag; bad input → 400 with the page."""
+    try:
+        settings_service.update_settings(current_user.id, parse_settings_form(request.form))
+        db.session.commit()
+    except BadSettings as bad:
+        db.session.rollback()
+        return _page(400, settings_error=bad.message_ru, form=request.form)
+    flash("Настройки сохранены.", "success")
+    return redirect(url_for("sync.index", _anchor="settings"), 303)
+
+
+@bp.route("/sync/categories")
+@login_required
+def categories():
+    """The VK category select (loaded by the settings form, since it needs a VK call)."""
+    try:
+        choices, error = settings_service.category_choices(current_user.id), None
+    except BadSettings as bad:
+        choices, error = [], bad.message_ru
+    settings = config_service.get_settings(current_user.id)
+    current = settings.vk_category_id if settings else None
+    return render_template("sync/_categories.html", choices=choices, error=error, current=current)
+
+
+@bp.route("/sync/placeholder", methods=["GET"])
+@login_required
+def placeholder():
+    """The user's current placeholder image (the default one until they upload theirs)."""
+    data, mime, _custom = settings_service.placeholder(current_user.id)
+    response = make_response(data)
+    response.headers["Content-Type"] = mime
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.route("/sync/placeholder", methods=["POST"])
+@login_required
+def upload_placeholder():
+    """Replace the placeholder with an uploaded JPG/PNG (≥400×400, ≤5 MB); bad file → 400."""
+    try:
+        settings_service.set_placeholder(current_user.id, read_upload(request.files))
+        db.session.commit()
+    except BadSettings as bad:
+        db.session.rollback()
+        return _page(400, placeholder_error=bad.message_ru)
+    flash("Изображение-заглушка обновлено.", "success")
+    return redirect(url_for("sync.index", _anchor="settings"), 303)
+
+
+@bp.route("/sync/placeholder/reset", methods=["POST"])
+@login_required
+def reset_placeholder():
+    """Go back to the default placeholder."""
+    settings_service.reset_placeholder(current_user.id)
+    db.session.commit()
+    flash("Восстановлена стандартная заглушка.", "success")
+    return redirect(url_for("sync.index", _anchor="settings"), 303)
