@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from evosync.connections.views import bp as connections_bp
     from evosync.main.views import bp as main_bp
     from evosync.sync.cli_config import bp as sync_config_cli
+    from evosync.sync.cli_run import bp as sync_run_cli
     from evosync.sync.views import bp as sync_bp
 
     for bp in (
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
         catalog_cli,
         sync_bp,
         sync_config_cli,
+        sync_run_cli,
     ):
         app.register_blueprint(bp)
 

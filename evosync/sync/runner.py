@@ -1,0 +1,185 @@
+"""Run the sync for one user (under the lease) or for every ready user (isolated from each other).
+
+A run: lease → run row → connection checks (a failing one → «пропущен», no sync calls) → catalog refresh
+from Evotor → reconcile with VK by sku → plan → apply in batches, committing each → final status. The error
+policy of SPEC §8 lives in ``outcomes``; this module only sequences the steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from evosync.catalog.refresh import refresh_catalog
+from evosync.connections.clients import evotor_client_for
+from evosync.connections.health import check_connection
+from evosync.connections.queries import get_connection
+from evosync.db import utcnow
+from evosync.extensions import db
+from evosync.sync import lease as leases
+from evosync.sync import outcomes, source
+from evosync.sync.applier import Applier
+from evosync.sync.applier_photos import Photos, placeholder_bytes
+from evosync.sync.context import RunContext, vk_client
+from evosync.sync.models import SyncConfig
+from evosync.sync.models_runs import SyncRun
+from evosync.sync.reconcile import reconcile_albums, reconcile_items
+
+log = logging.getLogger(__name__)
+
+MANUAL_KIND = "sync_manual"
+Progress = Callable[[str, "int | None"], None]
+
+
+@dataclass
+class Outcome:
+    """How one user's run ended: ``status`` (a run status or ``busy``), the run id and a summary line."""
+
+    user_id: int
+    status: str
+    run_id: int | None
+    line: str
+
+    @property
+    def failed(self) -> bool:
+        """True when the run failed (what makes ``flask sync run`` exit non-zero)."""
+        return self.status == "failed"
+
+
+def ready_user_ids() -> list[int]:
+    """Users whose sync is enabled and confirmed (connection health is checked by each run)."""
+    return list(
+        db.session.scalars(
+            select(SyncConfig.user_id)
+            .where(SyncConfig.is_enabled.is_(True), SyncConfig.confirmed_at.is_not(None))
+            .order_by(SyncConfig.user_id)
+        )
+    )
+
+
+def _category(ctx: RunContext) -> int | None:
+    settings = source.user_settings(ctx.user_id)
+    if settings is not None and settings.vk_category_id:
+        return settings.vk_category_id
+    if current_app.config.get("VK_DEFAULT_CATEGORY_ID"):
+        return int(current_app.config["VK_DEFAULT_CATEGORY_ID"])
+    for top in ctx.vk(lambda c: c.market_get_categories()):
+        leaves = [c for c in top.walk() if not c.children]
+        if leaves:
+            return leaves[0].id
+    return None
+
+
+def _check_connections(user_id: int, run: SyncRun) -> str | None:
+    """Check Evotor and VK; the Russian reason when one fails (the run is then skipped)."""
+    for provider, name in (("evotor", "Эвотор"), ("vk", "ВКонтакте")):
+        connection = get_connection(user_id, provider)
+        if connection is None:
+            return f"{name} не подключён — подключите его на странице «Подключения»."
+        verdict = check_connection(connection)
+        db.session.commit()
+        if verdict.status == "error":
+            return verdict.message or f"Подключение к {name} не работает."
+    if get_connection(user_id, "vk").vk_group_id is None:
+        return "Не выбрано сообщество ВКонтакте — выберите его на странице «Подключения»."
+    return None
+
+
+def _sync(
+    user_id: int, run: SyncRun, lease: leases.Lease, only: set[str] | None, progress: Progress | None
+) -> None:
+    """The body of a run once the lease is held and the run row exists."""
+    reason = _check_connections(user_id, run)
+    if reason is not None:
+        outcomes.skip(user_id, run, reason)
+        return
+    connection = get_connection(user_id, "vk")
+    group_id = abs(connection.vk_group_id)
+    evotor = evotor_client_for(user_id)
+    ctx = RunContext(user_id, group_id, connection, vk_client(connection), run, lease, progress)
+    ctx.checkpoint("Обновляем каталог из Эвотора…", 0)
+    refresh_catalog(user_id, evotor, lambda text, percent: None)
+    ctx.checkpoint("Сверяем товары во ВКонтакте…", 0)
+    reconciled = ctx.vk(lambda c: reconcile_items(c, user_id, group_id))
+    ctx.vk(lambda c: reconcile_albums(c, user_id, group_id))
+    ctx.checkpoint("Составляем план…", 0)
+    inputs = source.load_inputs(user_id, group_id, _category(ctx))
+    plan = inputs.plan(only)
+    products = {p.id: p for p in inputs.products}
+    photos = Photos(user_id, group_id, evotor, placeholder_bytes(source.user_settings(user_id)))
+    Applier(ctx, photos, products).apply(plan, inputs.albums, reconciled.duplicates)
+    outcomes.finish(run, ctx)
+
+
+def run_user(
+    user_id: int,
+    trigger: str = "cron",
+    only: set[str] | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Sync one user now, in this thread; ``busy`` when another process holds the user's lease."""
+    lease = leases.claim(user_id)
+    if lease is None:
+        return Outcome(user_id, "busy", None, "занято: синхронизация уже выполняется")
+    started = time.monotonic()
+    run = SyncRun(user_id=user_id, trigger=trigger, owner=lease.owner, host=socket.gethostname()[:255])
+    db.session.add(run)
+    db.session.flush()
+    leases.renew(lease, run.id)
+    db.session.commit()
+    try:
+        if outcomes.paused_for(user_id, trigger, run):
+            return outcomes.outcome(run)
+        _sync(user_id, run, lease, only, progress)
+    except leases.LeaseLost:
+        db.session.rollback()
+        log.warning("user %s: sync lease lost, run %s stopped", user_id, run.id)
+        return Outcome(user_id, "failed", run.id, "ошибка: блокировка перехвачена другим процессом")
+    except Exception as exc:
+        db.session.rollback()
+        outcomes.fail(user_id, run.id, exc)
+    finally:
+        if db.session.is_active:
+            db.session.rollback()
+        run = db.session.get(SyncRun, run.id, populate_existing=True)
+        if run is not None:
+            run.duration_ms = int((time.monotonic() - started) * 1000)
+            run.finished_at = run.finished_at or utcnow()
+            db.session.commit()
+        leases.release(lease)
+    return outcomes.outcome(run)
+
+
+def run_all(trigger: str = "cron", on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Sync every ready user, one after another; one user's failure never stops the others."""
+    results = []
+    for user_id in ready_user_ids():
+        try:
+            result = run_user(user_id, trigger)
+        except Exception:
+            log.exception("sync of user %s crashed", user_id)
+            db.session.rollback()
+            result = Outcome(user_id, "failed", None, "ошибка: внутренняя ошибка")
+        results.append(result)
+        if on_done is not None:
+            on_done(result)
+    return results
+
+
+def start_manual_sync(app: Flask, user_id: int, only: set[str] | None = None):
+    """«Синхронизировать сейчас»: run the user's sync in a background job (JobBusy if one is running)."""
+    from evosync.jobs.service import start_job
+
+    def job(progress: Progress) -> str:
+        outcome = run_user(user_id, "manual", only=only)
+        if outcome.status == "busy":
+            return "Синхронизация уже выполняется."
+        return outcome.line
+
+    return start_job(app, MANUAL_KIND, user_id, job)

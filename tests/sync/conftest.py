@@ -1,0 +1,84 @@
+"""Sync fixtures: the app on the sandbox with a fast VK limit, and ``shop(...)`` users ready to sync."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from evosync.connections.service import save_tokens
+from evosync.db import utcnow
+from evosync.extensions import db as _db
+from evosync.sync.models import SyncConfig
+from evosync.sync.settings import SyncSettings
+
+FAST_RPS = 50
+PRODUCTS = 60
+
+
+@pytest.fixture
+def app_config(app_config, sandbox):
+    """The sandbox with a small catalog and a high VK limit; backoff shortened so faults stay quick."""
+    sandbox.reset(products=PRODUCTS, vk_rps=FAST_RPS)
+    return {**app_config, **sandbox.config(), "VK_RPS": FAST_RPS, "VK_RETRY_BASE": 0.01}
+
+
+def connect(app, user_id: int, sandbox, enabled: bool = True, **settings) -> dict:
+    """Connect Evotor + VK (sandbox demo shop), enable and confirm the sync; returns the VK token pair."""
+    pair = sandbox.mint_vk_tokens()
+    with app.app_context():
+        save_tokens(user_id, "evotor", sandbox.mint_evotor_token(), auth_method="token")
+        vk = save_tokens(
+            user_id,
+            "vk",
+            pair["access_token"],
+            refresh_token=pair["refresh_token"],
+            expires_at=utcnow() + timedelta(hours=1),
+            device_id=pair["device_id"],
+        )
+        vk.vk_group_id = sandbox.vk_group_id
+        config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
+        if config is None:
+            config = SyncConfig(user_id=user_id)
+            _db.session.add(config)
+        config.is_enabled, config.confirmed_at = enabled, utcnow()
+        if settings:
+            row = SyncSettings(user_id=user_id, **settings)
+            _db.session.add(row)
+        _db.session.commit()
+    return pair
+
+
+@pytest.fixture
+def shop(app, make_user, sandbox):
+    """A user connected to the sandbox with the sync enabled and confirmed."""
+    user = make_user()
+    connect(app, user.id, sandbox)
+    return user
+
+
+@pytest.fixture
+def sync(app):
+    """sync(user_id, **kw) runs one user's sync now and returns the Outcome."""
+    from evosync.sync.runner import run_user
+
+    def _sync(user_id: int, trigger: str = "cron", **kw):
+        with app.app_context():
+            outcome = run_user(user_id, trigger, **kw)
+            _db.session.remove()
+            return outcome
+
+    return _sync
+
+
+def live_items(sandbox) -> list[dict]:
+    """The community's items that are not deleted."""
+    return [i for i in sandbox.vk_items() if not i.get("deleted")]
+
+
+def write_calls(sandbox) -> int:
+    """VK write calls the sandbox saw (inside execute included)."""
+    methods = sandbox.counters()["methods"]
+    writes = ("market.add", "market.edit", "market.delete", "market.addAlbum", "market.addToAlbum")
+    return sum(methods.get(m, 0) for m in writes)

@@ -1,0 +1,79 @@
+"""The sync against the sandbox over HTTP, on both databases: create, no-op rerun, edits, hides, recreation."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from evosync.catalog.models import CatalogGroup, CatalogProduct
+from evosync.extensions import db as _db
+from evosync.sync.models_runs import SyncRun
+from tests.sync.conftest import live_items, write_calls
+
+
+def _expected(app, user_id):
+    """(sku → name) of the products that should be in VK: selected, price > 0, for sale."""
+    with app.app_context():
+        rows = _db.session.execute(
+            select(CatalogProduct.evotor_id, CatalogProduct.group_id).where(
+                CatalogProduct.user_id == user_id,
+                CatalogProduct.price > 0,
+                CatalogProduct.allow_to_sell.is_(True),
+            )
+        ).all()
+        known = set(
+            _db.session.scalars(select(CatalogGroup.evotor_id).where(CatalogGroup.user_id == user_id))
+        )
+    # A product whose group Evotor does not list goes to no album.
+    return {sku: group if group in known else None for sku, group in rows}
+
+
+def test_first_sync_creates_items_and_albums_then_rerun_writes_nothing(app, shop, sandbox, sync):
+    outcome = sync(shop.id)
+    assert outcome.status == "succeeded", outcome.line
+    expected = _expected(app, shop.id)
+    items = live_items(sandbox)
+    skus = Counter(i["sku"] for i in items)
+    assert set(skus) == set(expected) and max(skus.values()) == 1
+    assert all(not i["hidden"] for i in items)
+    groups = {g for g in expected.values() if g}
+    assert len(sandbox.vk_albums()) == len(groups) > 0
+    # every grouped item sits in an album
+    assert all(i.get("albums_ids") or i.get("album_ids") for i in items if expected[i["sku"]])
+    with app.app_context():
+        run = _db.session.scalar(select(SyncRun))
+        assert (run.created, run.failed, run.status) == (len(expected), 0, "succeeded")
+        assert run.skipped > 0 and run.vk_calls > 0
+    sandbox.clear_log()
+    again = sync(shop.id)
+    assert again.status == "succeeded", again.line
+    assert write_calls(sandbox) == 0
+    assert "создано 0, обновлено 0" in again.line
+
+
+def test_price_change_is_exactly_one_edit(app, shop, sandbox, sync):
+    assert sync(shop.id).status == "succeeded"
+    sku = sorted(_expected(app, shop.id))[3]
+    sandbox.set_product(sku, price=12345)
+    sandbox.clear_log()
+    outcome = sync(shop.id)
+    assert outcome.status == "succeeded" and "обновлено 1" in outcome.line
+    methods = sandbox.counters()["methods"]
+    assert methods.get("market.edit") == 1 and write_calls(sandbox) == 1
+    item = next(i for i in live_items(sandbox) if i["sku"] == sku)
+    assert item["price"]["amount"] == "1234500"
+
+
+def test_deleted_in_evotor_is_hidden_and_deleted_by_hand_is_recreated(app, shop, sandbox, sync):
+    assert sync(shop.id).status == "succeeded"
+    gone, by_hand = sorted(_expected(app, shop.id))[:2]
+    sandbox.delete_product(gone)
+    victim = next(i for i in live_items(sandbox) if i["sku"] == by_hand)
+    sandbox.delete_vk_item(victim["id"])
+    outcome = sync(shop.id)
+    assert outcome.status == "succeeded", outcome.line
+    items = live_items(sandbox)
+    assert [i["hidden"] for i in items if i["sku"] == gone] == [True]
+    again = [i for i in items if i["sku"] == by_hand]
+    assert len(again) == 1 and again[0]["id"] != victim["id"] and not again[0]["hidden"]
