@@ -80,12 +80,26 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
         .order_by(p.id)
         .execution_options(yield_per=BATCH)
     )
+    # Products without a rule of their own decide per (store, group): one engine call per bucket.
+    ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
+    buckets: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
     for count, row in enumerate(db.session.execute(stmt), 1):
-        decision = snapshot.product(row.evotor_id, row.store_id, row.group_id)
-        writer.writerow(
-            (
+        key = (row.store_id, row.group_id)
+        fixed = buckets.get(key) if row.evotor_id not in ruled else None
+        if fixed is None:
+            decision = snapshot.product(row.evotor_id, row.store_id, row.group_id)
+            fixed = (
                 neutralise(stores.get(row.store_id, row.store_id)),
                 neutralise(paths.get(row.group_id, "") if row.group_id else ""),
+                "да" if decision.syncs else "нет",
+                neutralise(decision.reason),
+            )
+            if row.evotor_id not in ruled:
+                buckets[key] = fixed
+        writer.writerow(
+            (
+                fixed[0],
+                fixed[1],
                 neutralise(row.name),
                 neutralise(row.evotor_id),
                 neutralise(row.article_number or ""),
@@ -93,8 +107,8 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
                 number(row.price),
                 number(row.quantity),
                 neutralise(row.measure_name or ""),
-                "да" if decision.syncs else "нет",
-                neutralise(decision.reason),
+                fixed[2],
+                fixed[3],
             )
         )
         if count % BATCH == 0:

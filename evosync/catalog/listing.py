@@ -11,6 +11,7 @@ from evosync.catalog.models import CatalogProduct
 from evosync.extensions import db
 
 PER_PAGE = 50
+COUNT_CAP = 10_000
 MAX_QUERY = 200
 SORTS = {
     "name": (CatalogProduct.name.asc(),),
@@ -81,6 +82,11 @@ class ProductPage:
     page: int = 1
     pages: int = 1
 
+    @property
+    def more(self) -> bool:
+        """True when there are more matches than were counted."""
+        return self.total > COUNT_CAP
+
 
 def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     """Select one page of the user's products matching ``query``; decisions are left to the caller."""
@@ -95,9 +101,12 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     if query.status:
         synced = snapshot.synced_clause()
         where.append(synced if query.status == "synced" else not_(synced))
-    total = db.session.scalar(select(func.count()).select_from(p).where(*where)) or 0
+    # Counting stops at COUNT_CAP: past that the pager says «более …» instead of scanning everything.
+    capped = select(p.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
     pages = max(1, -(-total // PER_PAGE))
-    page = min(query.page, pages)
+    # Past the counting cap the exact page count is unknown, so any page number is allowed.
+    page = query.page if total > COUNT_CAP else min(query.page, pages)
     stmt = (
         select(p)
         .where(*where)
@@ -105,4 +114,7 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     )
-    return ProductPage(list(db.session.scalars(stmt)), total, page, pages)
+    rows = list(db.session.scalars(stmt))
+    if total > COUNT_CAP:
+        pages = page + 1 if len(rows) == PER_PAGE else page
+    return ProductPage(rows, total, page, pages)
