@@ -1,0 +1,166 @@
+"""Leases, overlapping cron runs, per-user isolation and leave actions, on both databases."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from evosync.catalog.decisions import evaluate_catalog
+from evosync.catalog.models import CatalogGroup
+from evosync.db import utcnow
+from evosync.extensions import db as _db
+from evosync.sync import lease as leases
+from evosync.sync.models import SyncConfig, SyncFilter
+from evosync.sync.models_runs import SyncLease, SyncRun
+from evosync.sync.settings import SyncSettings
+from tests.sync.conftest import connect, live_items
+from tests.sync.helpers import start_sync
+
+
+def test_second_cli_run_skips_a_busy_user_quickly(app, app_config, shop, sandbox):
+    sandbox.fault("slow", seconds=0.4, service="vk", methods=["execute"])
+    first = start_sync(app_config)
+    deadline = time.monotonic() + 30
+    with app.app_context():
+        while time.monotonic() < deadline:
+            _db.session.rollback()
+            if _db.session.scalar(select(SyncLease.owner).where(SyncLease.user_id == shop.id)):
+                break
+            time.sleep(0.05)
+    started = time.monotonic()
+    second = start_sync(app_config)
+    out2, err2 = second.communicate(timeout=60)
+    took = time.monotonic() - started
+    out1, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, (err1, err2)
+    assert "занято" in out2 and "успешно" in out1, (out1, out2)
+    assert took < 10, took  # interpreter start included; the skip itself is a single UPDATE
+    skus = [i["sku"] for i in live_items(sandbox)]
+    assert len(skus) == len(set(skus)) > 40
+
+
+def test_claim_of_a_held_lease_answers_within_a_second(app, shop):
+    with app.app_context():
+        held = leases.claim(shop.id)
+        assert held is not None
+        started = time.monotonic()
+        assert leases.claim(shop.id) is None
+        assert time.monotonic() - started < 1.0
+        leases.release(held)
+        assert leases.claim(shop.id) is not None
+
+
+def test_expired_lease_is_taken_over_and_its_run_marked_failed(app, shop, sync):
+    with app.app_context():
+        run = SyncRun(user_id=shop.id, status="running", owner="elsewhere:1:x")
+        _db.session.add(run)
+        _db.session.add(
+            SyncLease(
+                user_id=shop.id,
+                owner="elsewhere:1:x",
+                host="elsewhere",
+                pid=1,
+                fencing=3,
+                expires_at=utcnow() - timedelta(seconds=1),
+            )
+        )
+        _db.session.commit()
+        stale_id = run.id
+    assert sync(shop.id).status == "succeeded"
+    with app.app_context():
+        stale = _db.session.get(SyncRun, stale_id)
+        assert stale.status == "failed" and "прервалась" in stale.message
+        assert _db.session.get(SyncLease, shop.id).fencing == 4
+
+
+def test_lost_lease_stops_the_run_without_writing(app, shop, sandbox, sync):
+    def steal(text, percent):
+        with app.app_context():
+            row = _db.session.get(SyncLease, shop.id)
+            row.owner, row.fencing = "thief", row.fencing + 1
+            _db.session.commit()
+
+    outcome = sync(shop.id, progress=steal)
+    assert outcome.status == "failed" and "перехвачена" in outcome.line
+    assert live_items(sandbox) == []
+
+
+def test_ten_users_three_failing_the_other_seven_succeed(app, make_user, sandbox, monkeypatch):
+    from evosync.sync import runner
+
+    users = [make_user() for _ in range(10)]
+    for user in users:
+        connect(app, user.id, sandbox)
+    broken_vk, broken_evotor, crashing = users[2].id, users[5].id, users[8].id
+    with app.app_context():
+        from evosync.connections.models import Connection
+
+        for uid, provider in ((broken_vk, "vk"), (broken_evotor, "evotor")):
+            conn = _db.session.scalar(
+                select(Connection).where(Connection.user_id == uid, Connection.provider == provider)
+            )
+            from evosync.connections.vault_access import vault
+
+            sandbox.revoke(token=vault().decrypt(conn.access_token_enc))
+            conn.refresh_token_enc = None
+        _db.session.commit()
+    real_refresh = runner.refresh_catalog
+
+    def refresh(user_id, client, progress):
+        if user_id == crashing:
+            raise RuntimeError("boom")
+        return real_refresh(user_id, client, progress)
+
+    monkeypatch.setattr(runner, "refresh_catalog", refresh)
+    with app.app_context():
+        results = {o.user_id: o for o in runner.run_all()}
+    assert results[broken_vk].status == "skipped"
+    assert results[broken_evotor].status == "skipped"
+    assert results[crashing].status == "failed"
+    ok = [uid for uid, o in results.items() if o.status == "succeeded"]
+    assert sorted(ok) == sorted(u.id for u in users if u.id not in (broken_vk, broken_evotor, crashing))
+
+
+def _exclude_group(app, user_id) -> tuple[str, set[str]]:
+    with app.app_context():
+        group = _db.session.scalar(
+            select(CatalogGroup).where(CatalogGroup.user_id == user_id, CatalogGroup.product_count > 2)
+        )
+        config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
+        _db.session.add(
+            SyncFilter(
+                sync_config_id=config.id,
+                entity_type="group",
+                entity_id=group.evotor_id,
+                entity_name=group.name,
+                filter_mode="exclude",
+                parent_entity_id=group.store_id,
+            )
+        )
+        _db.session.commit()
+        # the group and its subgroups leave the selection
+        out = evaluate_catalog(user_id).products
+        skus = {pid for pid, decision in out.items() if not decision.syncs}
+        return group.evotor_id, skus
+
+
+def test_excluded_group_is_hidden_or_deleted_per_setting(app, shop, sandbox, sync):
+    assert sync(shop.id).status == "succeeded"
+    _, skus = _exclude_group(app, shop.id)
+    before = {i["sku"] for i in live_items(sandbox)}
+    outcome = sync(shop.id)
+    assert outcome.status == "succeeded", outcome.line
+    hidden = {i["sku"] for i in live_items(sandbox) if i["hidden"]}
+    assert hidden == skus & before and hidden
+    with app.app_context():
+        settings = _db.session.scalar(select(SyncSettings).where(SyncSettings.user_id == shop.id))
+        if settings is None:
+            settings = SyncSettings(user_id=shop.id)
+            _db.session.add(settings)
+        settings.leave_action = "delete"
+        _db.session.commit()
+    outcome = sync(shop.id)
+    assert f"удалено {len(hidden)}" in outcome.line, outcome.line
+    assert not ({i["sku"] for i in live_items(sandbox)} & skus)
