@@ -160,7 +160,9 @@ def validate_image(data: bytes) -> tuple[bytes, str]:
                     image.save(out, "PNG")
     except BadSettings:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise BadSettings("Изображение слишком большое по числу точек.") from None
+    except UnidentifiedImageError:
         raise BadSettings("Не удалось прочитать изображение: подходят только JPG или PNG.") from None
     except (OSError, ValueError, SyntaxError):
         raise BadSettings("Файл изображения повреждён.") from None

@@ -1,0 +1,91 @@
+"""Readiness: `flask sync-config --all` lists exactly the ready configs; is_ready / readiness for the engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def ready_ids(runner) -> list[int]:
+    result = runner.invoke(args=["sync-config", "--all"])
+    assert result.exit_code == 0, result.stderr
+    return [c["user_id"] for c in json.loads(result.stdout)]
+
+
+def test_all_lists_only_ready_users(runner, make_user, seed_catalog, add_rule, connect, switch):
+    ready, second = make_user(email="a@example.ru"), make_user(email="b@example.ru")
+    for shop in (ready, second):
+        seed_catalog(shop)
+        add_rule(shop, "store", "S1", "include")
+        connect(shop)
+        switch(shop)
+    off = make_user(email="c@example.ru")
+    connect(off)
+    switch(off, enabled=False)
+    assert ready_ids(runner) == [ready.id, second.id]
+
+
+def test_all_is_an_empty_array_when_nobody_is_ready(runner, user):
+    result = runner.invoke(args=["sync-config", "--all"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ({"enabled": False}, "выключена"),
+        ({"confirmed": False}, "не подтверждены"),
+        ({"evotor": "error"}, "Эвотор"),
+        ({"vk": "error"}, "ВКонтакте"),
+        ({"vk": "unknown"}, "ещё не проверено"),
+        ({"vk": None}, "ВКонтакте не подключён"),
+        ({"group_id": None}, "сообщество"),
+        ({"paused": "ВКонтакте просит ввести капчу"}, "капчу"),
+    ],
+)
+def test_not_ready_is_absent_with_a_reason(
+    app, runner, user, seed_catalog, add_rule, connect, switch, setup, reason
+):
+    from evosync.sync.config_service import is_ready, readiness
+
+    seed_catalog(user)
+    add_rule(user, "store", "S1", "include")
+    connect(
+        user,
+        evotor=setup.get("evotor", "ok"),
+        vk=setup.get("vk", "ok"),
+        group_id=setup.get("group_id", 123456),
+    )
+    switch(
+        user,
+        enabled=setup.get("enabled", True),
+        confirmed=setup.get("confirmed", True),
+        paused=setup.get("paused"),
+    )
+    assert ready_ids(runner) == []
+    with app.app_context():
+        ok, why = readiness(user.id)
+        assert not ok and not is_ready(user.id)
+        assert reason in why
+    one = json.loads(runner.invoke(args=["sync-config", "--user", str(user.id)]).stdout)
+    assert one["ready"] is False
+
+
+def test_warning_connection_still_counts_as_working(
+    app, runner, user, seed_catalog, add_rule, connect, switch
+):
+    seed_catalog(user)
+    add_rule(user, "store", "S1", "include")
+    connect(user, vk="warning")
+    switch(user)
+    assert ready_ids(runner) == [user.id]
+
+
+def test_a_ready_user_has_ready_true(app, runner, ready_shop):
+    from evosync.sync.config_service import readiness
+
+    with app.app_context():
+        assert readiness(ready_shop.id) == (True, "готова к синхронизации")
+    assert ready_ids(runner) == [ready_shop.id]

@@ -1,0 +1,189 @@
+"""Sync settings: multiplier, leave action, stock, VK category (sandbox), placeholder upload and serving."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+GOOD = {"price_multiplier": "1.00", "leave_action": "hide", "send_stock": "1"}
+
+
+def image_bytes(size: tuple[int, int], fmt: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, fmt)
+    return out.getvalue()
+
+
+def upload(client, data: bytes, filename: str = "x.png"):
+    """POST a placeholder as a pre-encoded multipart body (the test client's temp file would leak otherwise)."""
+    boundary, body = encode_multipart({"placeholder": FileStorage(io.BytesIO(data), filename=filename)})
+    return client.post(
+        "/sync/placeholder", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def settings_of(app, user):
+    from evosync.sync.config_service import get_settings
+
+    with app.app_context():
+        return get_settings(user.id)
+
+
+def test_save_settings(app, auth_client, user):
+    response = auth_client.post(
+        "/sync/settings", data={"price_multiplier": " 1,15 ", "leave_action": "delete"}
+    )
+    assert response.status_code == 303
+    saved = settings_of(app, user)
+    assert saved.price_multiplier == Decimal("1.15")
+    assert saved.leave_action == "delete"
+    assert saved.send_stock is False
+    assert saved.vk_category_id is None
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert 'value="1.15"' in html and 'id="leave-delete" value="delete" checked' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "больше нуля"),
+        ("-1.5", "больше нуля"),
+        ("abc", "числом"),
+        ("1.234", "двух знаков"),
+        ("NaN", "числом"),
+        ("Infinity", "числом"),
+        ("", "Укажите"),
+        ("1e9", "не может быть больше"),
+        ("1" * 5000, "не может быть больше"),
+    ],
+)
+def test_bad_multiplier_is_400_and_changes_nothing(app, auth_client, user, value, message):
+    response = auth_client.post("/sync/settings", data={**GOOD, "price_multiplier": value})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert settings_of(app, user) is None
+
+
+@pytest.mark.parametrize("form", [{**GOOD, "leave_action": "burn"}, {**GOOD, "vk_category_id": "x1"}, {}])
+def test_other_bad_settings_are_400(app, auth_client, user, form):
+    response = auth_client.post("/sync/settings", data=form)
+    assert response.status_code == 400
+    assert 'id="settings-error"' in response.get_data(as_text=True)
+
+
+def test_default_placeholder_is_served(auth_client):
+    response = auth_client.get("/sync/placeholder")
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
+    with Image.open(io.BytesIO(response.data)) as img:
+        assert img.size == (800, 800)
+
+
+def test_upload_placeholder_then_reset(app, auth_client, user, make_user, login):
+    data = image_bytes((500, 450))
+    response = upload(auth_client, data, "photo.png")
+    assert response.status_code == 303
+    served = auth_client.get("/sync/placeholder")
+    assert served.mimetype == "image/png"
+    with Image.open(io.BytesIO(served.data)) as img:
+        assert img.size == (500, 450)
+    # Another user still sees the default, never this one.
+    other = make_user(email="other@example.ru")
+    other_client = app.test_client()
+    other_client.post("/login", data={"email": other.email, "password": "correct horse battery"})
+    assert other_client.get("/sync/placeholder").mimetype == "image/jpeg"
+    assert auth_client.post("/sync/placeholder/reset").status_code == 303
+    assert auth_client.get("/sync/placeholder").mimetype == "image/jpeg"
+
+
+def _bomb_png() -> bytes:
+    """A tiny PNG whose header claims 30000×30000 pixels (a decompression bomb)."""
+    out = io.BytesIO()
+    Image.new("1", (30000, 30000)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (lambda: image_bytes((100, 100)), "не меньше 400×400"),
+        (lambda: image_bytes((1000, 399), "JPEG"), "не меньше 400×400"),
+        (lambda: b"%PDF-1.4 definitely not an image", "JPG или PNG"),
+        (lambda: image_bytes((500, 500), "GIF"), "JPG или PNG"),
+        (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "JPG или PNG"),
+        (lambda: image_bytes((600, 600), "JPEG")[:400], "повреждён"),
+        (lambda: b"\xff" * (6 * 1024 * 1024), "больше 5 МБ"),
+        (_bomb_png, "слишком большое"),
+    ],
+)
+def test_bad_placeholder_is_400(app, auth_client, user, payload, message):
+    response = upload(auth_client, payload())
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert settings_of(app, user) is None
+
+
+def test_upload_without_a_file_is_400(auth_client):
+    assert (
+        auth_client.post("/sync/placeholder", data={}, content_type="multipart/form-data").status_code == 400
+    )
+
+
+@pytest.fixture
+def vk_connected(app, user, sandbox):
+    """The test user with the sandbox's demo VK account connected and the demo shop chosen."""
+    from evosync.connections.service import save_tokens
+    from evosync.db import utcnow
+    from evosync.extensions import db
+
+    tokens = sandbox.mint_vk_tokens()
+    with app.app_context():
+        connection = save_tokens(
+            user.id,
+            "vk",
+            tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            device_id=tokens["device_id"],
+            expires_at=utcnow() + timedelta(seconds=tokens["expires_in"]),
+            scope="market photos groups offline",
+        )
+        connection.status = "ok"
+        connection.vk_group_id = sandbox.vk_group_id
+        db.session.commit()
+    from evosync.sync.settings_service import forget_categories
+
+    forget_categories()
+    yield user
+    forget_categories()
+
+
+def test_category_from_vk_is_listed_cached_and_saved(app, auth_client, vk_connected, sandbox):
+    fragment = auth_client.get("/sync/categories").get_data(as_text=True)
+    import re
+
+    options = re.findall(r'<option value="(\d+)"', fragment)
+    assert options, fragment
+    calls = sandbox.method_calls("market.getCategories")
+    auth_client.get("/sync/categories")
+    assert sandbox.method_calls("market.getCategories") == calls  # served from the per-user cache
+    chosen = int(options[-1])
+    response = auth_client.post("/sync/settings", data={**GOOD, "vk_category_id": str(chosen)})
+    assert response.status_code == 303
+    assert settings_of(app, vk_connected).vk_category_id == chosen
+    assert f'<option value="{chosen}" selected>' in auth_client.get("/sync/categories").get_data(as_text=True)
+    bad = auth_client.post("/sync/settings", data={**GOOD, "vk_category_id": "999999"})
+    assert bad.status_code == 400
+    assert "Такой категории нет" in bad.get_data(as_text=True)
+    assert settings_of(app, vk_connected).vk_category_id == chosen
+
+
+def test_categories_without_vk_say_so(auth_client, user):
+    fragment = auth_client.get("/sync/categories").get_data(as_text=True)
+    assert "Не удалось получить категории ВКонтакте" in fragment
+    assert "<select" not in fragment
