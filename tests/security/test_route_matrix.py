@@ -1,0 +1,120 @@
+"""Every route is classified: public or login-only (A4), and every state-changing one is CSRF-protected (A2).
+
+A new route without a decision here fails the test, so nobody adds an endpoint without thinking about both.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from evosync.auth.models import LoginSession, User
+
+PUBLIC = {
+    "main.index",  # redirects to login or the dashboard
+    "main.healthz",
+    "auth.login",
+    "auth.register",
+    "static",
+}
+# Endpoints that change state on GET would be a bug; none may appear here.
+CSRF_EXEMPT: set[str] = set()
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("sandbox"):
+            continue
+        yield rule
+
+
+def _sample_url(rule) -> str:
+    values = {}
+    for arg in rule.arguments:
+        converter = rule._converters[arg]
+        if type(converter).__name__ == "AnyConverter":
+            values[arg] = sorted(converter.items)[0] if hasattr(converter, "items") else "vk"
+        elif type(converter).__name__ == "IntegerConverter":
+            values[arg] = 1
+        else:
+            values[arg] = "vk" if arg == "provider" else "x"
+    url = rule.rule
+    for name, value in values.items():
+        url = re.sub(rf"<[^>]*{name}>", str(value), url)
+    return url
+
+
+def test_every_non_public_route_requires_login(app, client):
+    checked = 0
+    for rule in _routes(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        url = _sample_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code in (302, 401, 400), (rule.endpoint, method, response.status_code)
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], (rule.endpoint, method)
+            checked += 1
+    assert checked > 5
+
+
+@pytest.fixture
+def csrf_client(app_config, make_app, make_user):
+    app = make_app({**app_config, "WTF_CSRF_ENABLED": True})
+    user = make_user(email="csrf@example.ru")
+    client = app.test_client()
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
+    response = client.post(
+        "/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    return app, client
+
+
+def _state(db):
+    return (
+        db.session.scalar(select(func.count()).select_from(User)),
+        db.session.scalar(select(func.count()).select_from(LoginSession)),
+    )
+
+
+def test_every_state_changing_route_rejects_missing_and_foreign_csrf_tokens(csrf_client, db):
+    app, client = csrf_client
+    foreign_token = "IjA0YjQ2ZDZlZjQ4YjQ5YjFkOGFhZTJkYjU3ZDk1YjNkIg.Z0000A.forged-signature"
+    checked = 0
+    for rule in _routes(app):
+        unsafe = sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})
+        if not unsafe or rule.endpoint in CSRF_EXEMPT:
+            continue
+        url = _sample_url(rule)
+        for method in unsafe:
+            before = _state(db)
+            for headers in ({}, {"X-CSRFToken": foreign_token}):
+                response = client.open(
+                    url, method=method, data={"csrf_token": headers.get("X-CSRFToken", "")}, headers=headers
+                )
+                assert response.status_code == 400, (rule.endpoint, method, response.status_code)
+            assert _state(db) == before
+            checked += 1
+    assert checked >= 5
+
+
+def test_expired_csrf_token_is_rejected(app_config, make_app, make_user, db):
+    import time
+
+    app = make_app({**app_config, "WTF_CSRF_ENABLED": True, "WTF_CSRF_TIME_LIMIT": 1})
+    client = app.test_client()
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/register").get_data(as_text=True)
+    ).group(1)
+    time.sleep(2.1)
+    response = client.post(
+        "/register", data={"email": "late@example.ru", "password": "long enough pw", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
