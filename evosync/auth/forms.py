@@ -17,3 +17,10 @@ class RegisterForm(FlaskForm):
 
     email = EmailField("Электронная почта", validators=[InputRequired("Укажите почту."), Length(max=254)])
     password = PasswordField("Пароль", validators=[InputRequired("Придумайте пароль.")])
+
+
+class PasswordChangeForm(FlaskForm):
+    """Current password + the new one."""
+
+    current_password = PasswordField("Текущий пароль", validators=[InputRequired("Введите текущий пароль.")])
+    new_password = PasswordField("Новый пароль", validators=[InputRequired("Придумайте новый пароль.")])

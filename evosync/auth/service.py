@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from evosync.auth.models import User
 from evosync.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
+from evosync.db import utcnow
 from evosync.extensions import db
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s.]{2,63}$")
@@ -78,3 +79,15 @@ def authenticate(email: str, password: str) -> User | None:
         verify_password(dummy_hash(), password or "")
         return None
     return user if verify_password(user.password_hash, password or "") else None
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Check the current password, then set the new one; raises AccountError (flush only)."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise AccountError("Текущий пароль указан неверно.", "current password is wrong")
+    problem = password_problem(new_password or "")
+    if problem:
+        raise AccountError(problem, "password rejected: " + _RULES_HINT_EN)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    db.session.flush()

@@ -132,3 +132,29 @@ def test_users_create_cli(runner, db):
     generated = runner.invoke(args=["users", "create", "gen@example.ru"], input="")
     assert generated.exit_code == 0
     assert "generated password:" in generated.output
+
+
+def test_password_change_logs_out_other_sessions_but_keeps_this_one(app, client, user, login, db):
+    login(user.email)
+    other_browser = app.test_client()
+    other_browser.post("/login", data={"email": user.email, "password": "correct horse battery"})
+    assert other_browser.get("/connections").status_code == 200
+
+    wrong = client.post(
+        "/account", data={"current_password": "nope nope nope", "new_password": "brand new phrase"}
+    )
+    assert wrong.status_code == 400 and "неверно" in wrong.get_data(as_text=True)
+    weak = client.post(
+        "/account", data={"current_password": "correct horse battery", "new_password": "short"}
+    )
+    assert weak.status_code == 400
+
+    done = client.post(
+        "/account", data={"current_password": "correct horse battery", "new_password": "brand new phrase"}
+    )
+    assert done.status_code == 302
+    assert client.get("/connections").status_code == 200
+    replay = other_browser.get("/connections")
+    assert replay.status_code == 302 and "/login" in replay.headers["Location"]
+    assert client.post("/logout").status_code == 302
+    assert login(user.email, "brand new phrase").status_code == 302
