@@ -61,8 +61,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from evosync.auth.cli import bp as users_cli
     from evosync.auth import views_account  # noqa: F401 - registers /account
+    from evosync.auth.cli import bp as users_cli
     from evosync.auth.views import bp as auth_bp
     from evosync.catalog.cli import bp as catalog_cli
     from evosync.catalog.views import bp as catalog_bp
