@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "VK_SCOPE": "market photos groups offline",
     "VK_RPS": 3,
     "VK_DEFAULT_CATEGORY_ID": None,
+    # Number of trusted reverse proxies in front of the app (nginx = 1); 0 trusts no X-Forwarded-* header.
+    "PROXY_HOPS": 0,
     "SANDBOX": False,
     "SANDBOX_URL": SANDBOX_DEFAULT_URL,
     # Sessions: server-side session rows; the cookie only names one (see auth/sessions.py).

@@ -167,3 +167,32 @@ def test_login_is_throttled_per_client(client, make_user, app):
         for i in range(7)
     ]
     assert statuses == [401] * 5 + [429, 429]
+
+
+def test_x_forwarded_for_is_trusted_only_with_configured_proxy_hops(app_config, make_app, make_user):
+    user = make_user()
+    plain = make_app(
+        {**app_config, "LOGIN_LIMIT_PER_ACCOUNT": "100 per minute", "LOGIN_LIMIT_PER_CLIENT": "3 per minute"}
+    )
+    proxied = make_app(
+        {
+            **app_config,
+            "LOGIN_LIMIT_PER_ACCOUNT": "100 per minute",
+            "LOGIN_LIMIT_PER_CLIENT": "3 per minute",
+            "PROXY_HOPS": 1,
+        }
+    )
+
+    def attempts(application):
+        client = application.test_client()
+        return [
+            client.post(
+                "/login",
+                data={"email": user.email, "password": "wrong password"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            ).status_code
+            for i in range(5)
+        ]
+
+    assert attempts(plain) == [401, 401, 401, 429, 429]  # spoofed XFF ignored: one client
+    assert attempts(proxied) == [401] * 5  # behind a trusted proxy each forwarded address is its own client
