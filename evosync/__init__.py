@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from evosync.sync.cli_config import bp as sync_config_cli
     from evosync.sync.cli_run import bp as sync_run_cli
     from evosync.sync.views import bp as sync_bp
+    from evosync.sync.views_runs import bp as sync_runs_bp
 
     for bp in (
         main_bp,
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         sync_bp,
         sync_config_cli,
         sync_run_cli,
+        sync_runs_bp,
     ):
         app.register_blueprint(bp)
 

@@ -156,34 +156,35 @@ class Applier:
             self._progress("Удаляем дубликаты")
             self._flush_raise()
 
-    def _photo_for(self, item: VkItem) -> int:
+    def _photo_for(self, item: VkItem) -> tuple[int, str]:
+        """(photo id, the source actually used) for an item's main photo."""
         product = self.products[item.sku]
-        if item.photo_source == "evotor":
+        if item.photo_source in ("evotor", "auto"):
             return self.ctx.vk(lambda c: self.photos.product_photo_id(c, product.store_id, product.id))
-        return self.ctx.vk(self.photos.placeholder_id)
+        return self.ctx.vk(self.photos.placeholder_id), "placeholder"
 
     def create_items(self, creates: list[VkItem]) -> None:
         """``market.add`` in batches: photos uploaded first, intent committed, then the execute."""
         for part in chunks(creates):
-            ready: list[tuple[VkItem, int]] = []
+            ready: list[tuple[VkItem, tuple[int, str]]] = []
             for item in part:
                 try:
                     ready.append((item, self._photo_for(item)))
                 except ItemError as exc:
                     self._error(item.sku, "create", exc)
-            for item, photo_id in ready:
+            for item, (photo_id, photo_source) in ready:
                 row = self._row(item.sku)
                 row.state, row.intent, row.vk_item_id = PENDING, "create", None
                 row.sent_json = json.dumps(item.fields, ensure_ascii=False)
                 row.content_hash, row.photo_id, row.photo_source = (
                     item.content_hash,
                     photo_id,
-                    item.photo_source,
+                    photo_source,
                 )
             self.ctx.commit()
             calls = [
-                P.market_add(self.ctx.owner_id, main_photo_id=photo_id, **item.fields)
-                for item, photo_id in ready
+                P.market_add(self.ctx.owner_id, main_photo_id=photo[0], **item.fields)
+                for item, photo in ready
             ]
             results = self.ctx.execute(calls) if calls else []
             for (item, _), result in zip(ready, results, strict=True):
@@ -210,7 +211,7 @@ class Applier:
                 changes = dict(update.changes)
                 if update.new_photo:
                     try:
-                        changes["main_photo_id"] = self._photo_for(update.item)
+                        changes["main_photo_id"], _ = self._photo_for(update.item)
                     except ItemError as exc:
                         self._error(update.item.sku, "update", exc)
                         continue
@@ -228,8 +229,9 @@ class Applier:
                 error = self._check(result)
                 if result.ok:
                     row.sent_json = json.dumps(update.item.fields, ensure_ascii=False)
-                    row.content_hash, row.photo_source = update.item.content_hash, update.item.photo_source
-                    row.photo_id = changes.get("main_photo_id", row.photo_id)
+                    row.content_hash = update.item.content_hash
+                    if update.new_photo:
+                        row.photo_source, row.photo_id = update.item.photo_source, changes["main_photo_id"]
                     row.state = ACTIVE
                     self.run.updated += 1
                 elif error is not None and error.code == NOT_FOUND:

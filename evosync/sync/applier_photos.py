@@ -84,8 +84,8 @@ class Photos:
         self._placeholder_id = row.photo_id
         return row.photo_id
 
-    def product_photo_id(self, client: VkClient, store_id: str, product_id: str) -> int:
-        """Upload the product's Evotor image; falls back to the placeholder when Evotor has none."""
+    def product_photo_id(self, client: VkClient, store_id: str, product_id: str) -> tuple[int, str]:
+        """Upload the product's Evotor image → (photo id, "evotor"); the placeholder when Evotor has none."""
         data = None
         if self.evotor is not None:
             try:
@@ -93,7 +93,7 @@ class Photos:
             except EvotorError as exc:
                 log.info("Evotor image of %s unavailable: %s", product_id, exc)
         if not data:
-            return self.placeholder_id(client)
+            return self.placeholder_id(client), "placeholder"
         try:
             image = fit_to_canvas(data)
         except (UnidentifiedImageError, OSError):
@@ -103,4 +103,4 @@ class Photos:
                 "upload",
                 hint_ru="Картинка товара в Эвоторе повреждена или в неизвестном формате — загрузите другую.",
             ) from None
-        return client.upload_product_photo(self.group_id, image).id
+        return client.upload_product_photo(self.group_id, image).id, "evotor"

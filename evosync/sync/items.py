@@ -52,7 +52,7 @@ class SourceProduct:
     measure_name: str | None = None
     allow_to_sell: bool = True
     description: str | None = None
-    has_image: bool = False
+    has_image: bool | None = False  # None: Evotor's listing did not say; ask for the image when writing
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ class VkItem:
     sku: str
     fields: dict = field(hash=False)
     album_key: str | None  # Evotor group id whose album holds the item; None = no album
-    photo_source: str  # "evotor" (the product's own image) or "placeholder"
+    photo_source: str  # "evotor" (own image), "placeholder", or "auto" (look for an image when writing)
     content_hash: str
 
     @property
@@ -188,7 +188,7 @@ def build_item(product: SourceProduct, settings: ItemSettings) -> VkItem | Skip:
         stock = vk_stock(product.quantity)
         if stock is not None:
             fields["stock_amount"] = stock
-    photo_source = "evotor" if product.has_image else "placeholder"
+    photo_source = {True: "evotor", False: "placeholder"}.get(product.has_image, "auto")
     album_key = product.group_id if product.group_name is not None else None
     return VkItem(sku, fields, album_key, photo_source, content_hash(fields, album_key, photo_source))
 

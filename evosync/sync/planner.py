@@ -153,7 +153,8 @@ def make_plan(
             plan.creates.append(built)
             continue
         changes = {k: v for k, v in built.fields.items() if row.sent.get(k) != v}
-        new_photo = row.photo_source != built.photo_source
+        # 'auto' (image unknown) keeps the item's photo; a known change of source replaces it.
+        new_photo = built.photo_source != "auto" and row.photo_source != built.photo_source
         if row.state == HIDDEN:
             changes["deleted"] = False
         if changes or new_photo:

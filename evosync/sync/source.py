@@ -98,7 +98,7 @@ def selected_products(user_id: int) -> tuple[list[SourceProduct], dict[str, str]
                 unit,
                 bool(sell),
                 desc,
-                bool(image),
+                image,
             )
         )
     used = {p.group_id for p in products if p.group_id}

@@ -37,6 +37,10 @@ def test_first_sync_creates_items_and_albums_then_rerun_writes_nothing(app, shop
     skus = Counter(i["sku"] for i in items)
     assert set(skus) == set(expected) and max(skus.values()) == 1
     assert all(not i["hidden"] for i in items)
+    # Evotor images became their own photos; the rest share the one placeholder upload.
+    thumbs = Counter(i.get("thumb_photo") for i in items)
+    assert len(thumbs) > 2 and thumbs.most_common(1)[0][1] > len(items) // 2
+    assert sandbox.method_calls("market.saveProductPhoto") == len(thumbs)
     groups = {g for g in expected.values() if g}
     assert len(sandbox.vk_albums()) == len(groups) > 0
     # every grouped item sits in an album

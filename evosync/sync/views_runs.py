@@ -1,0 +1,101 @@
+"""The runs part of /sync (HTMX fragments): plan preview, «Синхронизировать сейчас» with progress,
+run history with a small SVG chart, per-item errors with «Повторить».
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user, login_required
+
+from evosync.db import utcnow
+from evosync.extensions import db
+from evosync.jobs.service import JobBusy
+from evosync.sync import queries_runs as q
+from evosync.sync import source
+from evosync.sync.runner import start_manual_sync
+
+bp = Blueprint("sync_runs", __name__, url_prefix="/sync")
+CHANGED = {"HX-Trigger": "sync-runs-changed"}
+
+
+@bp.route("/plan")
+@login_required
+def preview():
+    """«Будет создано N, обновлено M, скрыто K» — from the cache and the mapping, no VK calls."""
+    return render_template("sync/_preview.html", plan=source.preview(current_user.id))
+
+
+@bp.route("/run", methods=["POST"])
+@login_required
+def run_now():
+    """Start a manual sync in the background and answer with the polling progress fragment."""
+    return _start(None)
+
+
+@bp.route("/run/status")
+@login_required
+def run_status():
+    """Progress of the running sync, or the button and the last result once it is over."""
+    return _progress()
+
+
+@bp.route("/runs")
+@login_required
+def history():
+    """The recent runs and their chart."""
+    runs = q.recent_runs(current_user.id)
+    return render_template(
+        "sync/_history.html", runs=runs, bars=q.chart(runs), chart_w=q.CHART_W, chart_h=q.CHART_H
+    )
+
+
+@bp.route("/errors")
+@login_required
+def errors():
+    """Per-item errors of the latest run, with their hints."""
+    return render_template("sync/_errors.html", errors=q.open_errors(current_user.id))
+
+
+@bp.route("/errors/<int:error_id>/retry", methods=["POST"])
+@login_required
+def retry_one(error_id: int):
+    """Retry one failed product now."""
+    error = q.get_error_for_user(current_user.id, error_id)
+    if error is None:
+        abort(404)
+    return _start([error])
+
+
+@bp.route("/errors/retry", methods=["POST"])
+@login_required
+def retry_all():
+    """Retry every failed product of the latest run now."""
+    return _start(q.open_errors(current_user.id))
+
+
+def _start(errors):
+    only = None
+    if errors is not None:
+        only = {e.sku for e in errors}
+        for error in errors:
+            error.retried_at = utcnow()
+        db.session.commit()
+    message = None
+    try:
+        start_manual_sync(current_app._get_current_object(), current_user.id, only=only)
+    except JobBusy:
+        message = "Синхронизация уже выполняется."
+    return _progress(message)
+
+
+def _progress(message: str | None = None):
+    active = q.running(current_user.id)
+    runs = q.recent_runs(current_user.id, 1)
+    headers = {} if active is not None else CHANGED
+    return (
+        render_template(
+            "sync/_progress.html", active=active, last=runs[0] if runs else None, message=message
+        ),
+        200,
+        headers,
+    )

@@ -1,0 +1,70 @@
+"""The runs fragments of /sync through the test client: preview, run now, history, errors, retry, IDOR."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from evosync.extensions import db as _db
+from evosync.sync.models_runs import SyncRun, SyncRunError
+from tests.sync.conftest import connect, live_items
+
+
+def _wait_idle(client, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get("/sync/run/status").get_data(as_text=True)
+        if "Синхронизировать сейчас" in body:
+            return body
+        time.sleep(0.2)
+    raise AssertionError("the manual sync did not finish")
+
+
+def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbox):
+    connect(app, user.id, sandbox)
+    bad = sandbox.product_id(10)
+    sandbox.set_product(bad, description="Заказывайте на www.example.com со скидкой")
+    # The preview works from the cached catalog; refresh it through a dry plan first.
+    with app.app_context():
+        from evosync.catalog.refresh import refresh_catalog
+        from evosync.connections.clients import evotor_client_for
+
+        refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
+        _db.session.commit()
+    preview = auth_client.get("/sync/plan").get_data(as_text=True)
+    assert "Будет создано <strong>58</strong>" in preview
+    started = auth_client.post("/sync/run")
+    assert started.status_code == 200
+    done = _wait_idle(auth_client)
+    assert "частично" in done
+    history = auth_client.get("/sync/runs").get_data(as_text=True)
+    assert "<svg" in history and "вручную" in history and "частично" in history
+    errors = auth_client.get("/sync/errors").get_data(as_text=True)
+    assert "ссылки" in errors and "Повторить" in errors
+    with app.app_context():
+        error_id = _db.session.scalar(select(SyncRunError.id))
+    sandbox.set_product(bad, description="Обычное описание без адресов")
+    assert auth_client.post(f"/sync/errors/{error_id}/retry").status_code == 200
+    _wait_idle(auth_client)
+    assert bad in {i["sku"] for i in live_items(sandbox)}
+    with app.app_context():
+        last = _db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+        assert (last.status, last.created, last.trigger) == ("succeeded", 1, "manual")
+    assert "ссылки" not in auth_client.get("/sync/errors").get_data(as_text=True)
+    assert "Будет создано <strong>0</strong>" in auth_client.get("/sync/plan").get_data(as_text=True)
+
+
+def test_another_users_error_is_404(app, client, make_user, login, sandbox):
+    owner, other = make_user(), make_user()
+    with app.app_context():
+        run = SyncRun(user_id=owner.id, status="partial")
+        _db.session.add(run)
+        _db.session.flush()
+        error = SyncRunError(run_id=run.id, user_id=owner.id, sku="x", operation="create", hint_ru="…")
+        _db.session.add(error)
+        _db.session.commit()
+        error_id = error.id
+    login(other.email)
+    assert client.post(f"/sync/errors/{error_id}/retry").status_code == 404
+    assert "…" not in client.get("/sync/errors").get_data(as_text=True)
