@@ -1,0 +1,92 @@
+"""Journeys 1 (end) and 2 in real Chromium: plan preview, confirm, «Синхронизировать сейчас», progress,
+history, an item error with its hint and «Повторить» — against the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from evosync.catalog.refresh import refresh_catalog
+from evosync.connections.clients import evotor_client_for
+from evosync.connections.health import check_connection
+from evosync.connections.queries import get_connection
+from evosync.extensions import db as _db
+from evosync.sync import source
+from evosync.sync.models import SyncConfig, SyncFilter
+from tests.sync.conftest import connect, live_items
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "browser pass phrase"
+
+
+@pytest.fixture
+def app_config(app_config, sandbox):
+    """Small catalog, fast VK limit: the journey is about the UI, not the rate."""
+    sandbox.reset(products=60, vk_rps=50)
+    return {**app_config, **sandbox.config(), "VK_RPS": 50, "VK_RETRY_BASE": 0.01}
+
+
+def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandbox):
+    user = make_user(email="sync@example.ru", password=PASSWORD)
+    connect(app, user.id, sandbox, enabled=False)
+    bad = sandbox.product_id(10)
+    sandbox.set_product(bad, description="Заказ на сайте www.example.com — скидки")
+    with app.app_context():
+        for provider in ("evotor", "vk"):
+            check_connection(get_connection(user.id, provider))
+        refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
+        # The merchant picked store 1 in the catalog (the page needs one selected store to confirm).
+        config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user.id))
+        _db.session.add(
+            SyncFilter(
+                sync_config_id=config.id,
+                entity_type="store",
+                entity_id=sandbox.store_ids[0],
+                entity_name="Магазин 1",
+                filter_mode="include",
+            )
+        )
+        _db.session.commit()
+        creates = len(source.preview(user.id).creates)
+
+    page.goto("/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/connections")
+    page.goto("/sync")
+    preview = page.get_by_test_id("sync-preview")
+    preview.wait_for()
+    assert f"Будет создано {creates}," in preview.inner_text() and creates > 20
+
+    # Switch on (the switch was off after connecting), then confirm: the first run starts.
+    page.locator("#sync-switch input[type=checkbox]").check()
+    confirm = page.locator("#sync-confirm")
+    confirm.wait_for()
+    expect(confirm).to_be_enabled()
+    confirm.click()
+    page.get_by_text("Первая синхронизация запущена").wait_for()
+
+    page.reload()
+    page.get_by_test_id("sync-last").wait_for(timeout=60_000)
+    history = page.get_by_test_id("sync-history")
+    assert "частично" in history.inner_text() and "вручную" in history.inner_text()
+    errors = page.get_by_test_id("sync-errors")
+    assert "ссылки" in errors.inner_text()
+    assert page.locator("#sync-history svg rect").count() == 1
+
+    # «Синхронизировать сейчас»: the progress shows, then the history grows by one run.
+    page.get_by_role("button", name="Синхронизировать сейчас").click()
+    page.get_by_test_id("sync-last").wait_for(timeout=60_000)
+    expect(page.locator("#sync-history tbody tr")).to_have_count(2, timeout=60_000)
+
+    # Fix the product in Evotor and retry just that item.
+    sandbox.set_product(bad, description="Обычное описание без адресов")
+    page.get_by_test_id("sync-errors").get_by_role("button", name="Повторить", exact=True).first.click()
+    expect(page.locator("#sync-history tbody tr")).to_have_count(3, timeout=60_000)
+    assert "успешно" in page.locator("#sync-history tbody tr").first.inner_text()
+    assert page.get_by_test_id("sync-errors").count() == 0
+    assert bad in {i["sku"] for i in live_items(sandbox)}
+    assert page.csp_violations == []
