@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 NAME_MIN, NAME_MAX = 4, 100
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000
@@ -20,6 +21,7 @@ STOCK_MAX = 999999
 SKU_MAX = 50
 ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CENT = Decimal("0.01")
 
 SKIP_PRICE_ZERO = "price_zero"
@@ -72,7 +74,11 @@ class VkItem:
     fields: dict = field(hash=False)
     album_key: str | None  # Evotor group id whose album holds the item; None = no album
     photo_source: str  # "evotor" (own image), "placeholder", or "auto" (look for an image when writing)
-    content_hash: str
+
+    @property
+    def content_hash(self) -> str:
+        """Digest of everything written for the item (computed on demand: planning compares fields)."""
+        return content_hash(self.fields, self.album_key, self.photo_source)
 
     @property
     def name(self) -> str:
@@ -91,8 +97,17 @@ class Skip:
 
 def _clean(text: str | None) -> str:
     """Collapse whitespace, drop NUL and control characters."""
-    text = "".join(ch for ch in (text or "") if ch >= " " or ch in "\t\n")
-    return _SPACES.sub(" ", text).strip()
+    if not text:
+        return ""
+    if text.isprintable() and "  " not in text:
+        return text.strip()  # the common case, without regex work
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+@lru_cache(maxsize=4096)
+def _clean_short(text: str | None) -> str:
+    """``_clean`` for the few distinct group names and units (cached)."""
+    return _clean(text)
 
 
 def cut(text: str, limit: int) -> str:
@@ -106,7 +121,7 @@ def item_name(name: str, group_name: str | None = None, unit: str | None = None)
     """A VK name of 4–100 characters: short names get the group name or unit appended, long ones «…»."""
     name = _clean(name)
     if len(name) < NAME_MIN:
-        for extra in (_clean(group_name), _clean(unit)):
+        for extra in (_clean_short(group_name), _clean_short(unit)):
             if extra and extra.casefold() != name.casefold():
                 name = f"{name} ({extra})" if name else extra
                 if len(name) >= NAME_MIN:
@@ -127,7 +142,7 @@ def item_description(description: str | None, name: str, price: Decimal, unit: s
     """Evotor's description when it is long enough, else one generated from name, price and unit."""
     text = _clean(description)
     if len(text) < DESCRIPTION_MIN:
-        per = f" за {_clean(unit)}" if _clean(unit) else ""
+        per = f" за {_clean_short(unit)}" if _clean_short(unit) else ""
         generated = f"{name}. Цена: {format_price(price)} ₽{per}."
         text = f"{generated} {text}".strip() if text else generated
     if len(text) < DESCRIPTION_MIN:  # pragma: no cover - the generated text is always longer
@@ -190,7 +205,7 @@ def build_item(product: SourceProduct, settings: ItemSettings) -> VkItem | Skip:
             fields["stock_amount"] = stock
     photo_source = {True: "evotor", False: "placeholder"}.get(product.has_image, "auto")
     album_key = product.group_id if product.group_name is not None else None
-    return VkItem(sku, fields, album_key, photo_source, content_hash(fields, album_key, photo_source))
+    return VkItem(sku, fields, album_key, photo_source)
 
 
 def _skip(sku: str, code: str) -> Skip:
