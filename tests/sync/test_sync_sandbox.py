@@ -81,3 +81,17 @@ def test_deleted_in_evotor_is_hidden_and_deleted_by_hand_is_recreated(app, shop,
     assert [i["hidden"] for i in items if i["sku"] == gone] == [True]
     again = [i for i in items if i["sku"] == by_hand]
     assert len(again) == 1 and again[0]["id"] != victim["id"] and not again[0]["hidden"]
+
+
+def test_cli_dry_run_then_run_and_exit_codes(app, shop, sandbox, runner):
+    dry = runner.invoke(args=["sync", "run", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"user {shop.id} <{shop.email}>: план:" in dry.output
+    assert sandbox.counters()["methods"].get("execute", 0) == 0
+    ran = runner.invoke(args=["sync", "run", "--user", shop.email])
+    assert ran.exit_code == 0 and "успешно: создано" in ran.output, ran.output
+    assert runner.invoke(args=["sync", "run", "--user", "nobody@example.ru"]).exit_code == 1
+    sandbox.set_product(sandbox.product_id(12), price=4321)
+    sandbox.fault("http_error", status=500, service="vk", methods=["execute"])
+    failed = runner.invoke(args=["sync", "run"])
+    assert failed.exit_code == 1 and "ошибка" in failed.output, failed.output
