@@ -95,6 +95,10 @@ def _sync(
     user_id: int, run: SyncRun, lease: leases.Lease, only: set[str] | None, progress: Progress | None
 ) -> None:
     """The body of a run once the lease is held and the run row exists."""
+    enabled = db.session.scalar(select(SyncConfig.is_enabled).where(SyncConfig.user_id == user_id))
+    if not enabled:
+        outcomes.skip(user_id, run, "Синхронизация выключена.", keep_pause=True)
+        return
     reason = _check_connections(user_id, run)
     if reason is not None:
         outcomes.skip(user_id, run, reason)
