@@ -76,13 +76,14 @@ def measure(app, url: str, user_id: int, label: str) -> dict:
     outcome = run_user(user_id)
     elapsed = time.perf_counter() - started
     run = db.session.get(SyncRun, outcome.run_id)
+    print(f"[{label}] run #{run.id}: {run.duration_ms} ms, VK requests counted by the run {run.vk_calls}")
     counters = admin(url, "/counters")
     methods = counters["methods"]
     writes = sum(methods.get(m, 0) for m in WRITES)
     executes = methods.get("execute", 0)
     uploads = methods.get("market.saveProductPhoto", 0)
     requests = counters["all"].get("vk_requests", 0)
-    upload_posts = run.vk_calls - requests if run.vk_calls >= requests else 0
+    upload_posts = counters["all"].get("http:upload", 0)
     reads = requests - executes - sum(methods.get(m, 0) for m in UPLOAD)
     print(f"[{label}] {outcome.line}")
     print(f"[{label}] wall {elapsed:.1f} s; VK API requests {requests} (+ {upload_posts} upload POSTs)")

@@ -108,9 +108,10 @@ def _sync(
     evotor = evotor_client_for(user_id)
     ctx = RunContext(user_id, group_id, connection, vk_client(connection), run, lease, progress)
     ctx.checkpoint("Обновляем каталог из Эвотора…", 0)
-    refresh_catalog(user_id, evotor, lambda text, percent: None)
+    # The refresh of a large catalog takes a while: every chunk it reports commits and renews the lease.
+    refresh_catalog(user_id, evotor, lambda text, percent: ctx.checkpoint(text, 0))
     ctx.checkpoint("Сверяем товары во ВКонтакте…", 0)
-    reconciled = ctx.vk(lambda c: reconcile_items(c, user_id, group_id))
+    reconciled = ctx.vk(lambda c: reconcile_items(c, user_id, group_id, ctx.commit))
     ctx.vk(lambda c: reconcile_albums(c, user_id, group_id))
     ctx.checkpoint("Составляем план…", 0)
     inputs = source.load_inputs(user_id, group_id, _category(ctx))
