@@ -24,9 +24,7 @@ from evosync.vk.errors import TokenInvalid
 from evosync.vk.retry import RetryPolicy
 
 T = TypeVar("T")
-BROKEN_VK_RU = (
-    "Доступ к ВКонтакте отозван или истёк — подключите ВКонтакте заново на странице «Подключения»."
-)
+BROKEN_VK_RU = "Доступ к ВКонтакте отозван или истёк — подключите ВКонтакте заново на странице «Подключения»."
 
 
 def vk_client(connection: Connection, token: str | None = None) -> VkClient:

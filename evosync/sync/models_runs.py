@@ -97,9 +97,7 @@ class SyncRun(db.Model):
 
     __tablename__ = "sync_runs"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('running', 'succeeded', 'partial', 'failed', 'skipped')", name="status"
-        ),
+        CheckConstraint("status IN ('running', 'succeeded', 'partial', 'failed', 'skipped')", name="status"),
         CheckConstraint("trigger IN ('cron', 'manual')", name="trigger"),
         Index("ix_sync_runs_user_id_id", "user_id", "id"),
     )
