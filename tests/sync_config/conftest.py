@@ -148,3 +148,15 @@ def ready_shop(user, seed_catalog, add_rule, connect, switch):
     connect(user)
     switch(user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def first_runs(monkeypatch) -> list[int]:
+    """Record «Подтвердить и запустить» kicking the engine's first run instead of starting a sync thread."""
+    started: list[int] = []
+    try:
+        from evosync.sync import runner
+    except ImportError:
+        return started
+    monkeypatch.setattr(runner, "start_manual_sync", lambda app, user_id, **kw: started.append(user_id))
+    return started

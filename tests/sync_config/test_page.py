@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -134,7 +135,9 @@ def test_switching_off_after_confirming_keeps_it_off_for_cron(app, runner, auth_
     assert enabled is False and confirmed is not None
 
 
-def test_confirm_sets_confirmed_at(app, auth_client, user, seed_catalog, add_rule, connect, switch):
+def test_confirm_sets_confirmed_at(
+    app, auth_client, user, seed_catalog, add_rule, connect, switch, first_runs
+):
     seed_catalog(user)
     connect(user)
     add_rule(user, "store", "S1", "include")
@@ -145,6 +148,10 @@ def test_confirm_sets_confirmed_at(app, auth_client, user, seed_catalog, add_rul
     assert status_of(html) == ("active", "Активна")
     assert "Настройки подтверждены" in html
     assert config_state(app, user)[1] is not None
+    if importlib.util.find_spec("evosync.sync.runner"):
+        assert first_runs == [user.id] and "Первая синхронизация запущена" in html
+    else:
+        assert "при следующем запуске планировщика" in html
 
 
 def test_confirm_lifts_an_engine_pause(app, auth_client, user, seed_catalog, add_rule, connect, switch):
@@ -171,7 +178,7 @@ def test_confirm_lifts_an_engine_pause(app, auth_client, user, seed_catalog, add
     ],
 )
 def test_confirm_refused_changes_nothing(
-    app, auth_client, user, seed_catalog, add_rule, connect, switch, case, message
+    app, auth_client, user, seed_catalog, add_rule, connect, switch, case, message, first_runs
 ):
     if case != "no_catalog":
         seed_catalog(user)
@@ -188,6 +195,7 @@ def test_confirm_refused_changes_nothing(
     response = auth_client.post("/sync/confirm", headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
+    assert first_runs == []
     assert 'id="confirm-message"' in html and message in html
     assert config_state(app, user) == before
     # Without HTMX: the same refusal as a flash message after a redirect, still nothing changed.
