@@ -49,3 +49,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def dialect_insert(session, table):
+    """An INSERT for ``table`` that supports ``on_conflict_do_*`` on both SQLite and PostgreSQL.
+
+    Concurrent get-or-create and upserts must be one statement, or two requests race between the
+    SELECT and the INSERT and one of them hits the unique constraint.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

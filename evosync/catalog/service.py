@@ -8,9 +8,11 @@ from evosync.catalog import queries
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
 from evosync.catalog.refresh import refresh_catalog
 from evosync.connections.clients import evotor_client_for
+from evosync.db import dialect_insert
 from evosync.extensions import db
 from evosync.jobs.service import JobFn, Progress
 from evosync.sync.models import SyncConfig, SyncFilter
+from evosync.sync.settings import mark_rules_changed
 
 REFRESH_KIND = "catalog_refresh"
 MODES = ("include", "exclude", "clear")
@@ -43,12 +45,12 @@ def parse_filter(entity_type: str | None, entity_id: str | None, mode: str | Non
 
 
 def get_or_create_config(user_id: int) -> SyncConfig:
-    """The user's sync config, created (disabled, unconfirmed) when missing."""
+    """The user's sync config, created (disabled, unconfirmed) when missing — race-free."""
     config = queries.sync_config(user_id)
     if config is None:
-        config = SyncConfig(user_id=user_id, is_enabled=False)
-        db.session.add(config)
-        db.session.flush()
+        stmt = dialect_insert(db.session, SyncConfig.__table__).values(user_id=user_id, is_enabled=False)
+        db.session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+        config = queries.sync_config(user_id)
     return config
 
 
@@ -60,33 +62,38 @@ def _parent_id(entity) -> str | None:
     return None
 
 
-def set_filter(user_id: int, entity_type: str, entity, mode: str) -> SyncFilter | None:
-    """Set ``mode`` (include/exclude) on a cached entity, or clear its rule; return the rule or None."""
+def set_filter(user_id: int, entity_type: str, entity, mode: str) -> None:
+    """Set ``mode`` (include/exclude) on a cached entity, or clear its rule.
+
+    One upsert (or one delete) per call, so concurrent toggles of the same row never collide on the
+    unique (sync_config_id, entity_type, entity_id) constraint.
+    """
     config = get_or_create_config(user_id)
-    rule = db.session.scalar(
-        select(SyncFilter).where(
-            SyncFilter.sync_config_id == config.id,
-            SyncFilter.entity_type == entity_type,
-            SyncFilter.entity_id == entity.evotor_id,
-        )
+    key = (
+        SyncFilter.sync_config_id == config.id,
+        SyncFilter.entity_type == entity_type,
+        SyncFilter.entity_id == entity.evotor_id,
     )
+    mark_rules_changed(user_id)
     if mode == "clear":
-        if rule is not None:
-            db.session.delete(rule)
-            db.session.flush()
-        return None
-    if rule is None:
-        rule = SyncFilter(sync_config_id=config.id, entity_type=entity_type, entity_id=entity.evotor_id)
-        db.session.add(rule)
-    rule.filter_mode = mode
-    rule.entity_name = (entity.name or entity.evotor_id)[:255]
-    rule.parent_entity_id = _parent_id(entity)
-    db.session.flush()
-    return rule
+        db.session.execute(delete(SyncFilter).where(*key))
+        return
+    values = {
+        "filter_mode": mode,
+        "entity_name": (entity.name or entity.evotor_id)[:255],
+        "parent_entity_id": _parent_id(entity),
+    }
+    stmt = dialect_insert(db.session, SyncFilter.__table__).values(
+        sync_config_id=config.id, entity_type=entity_type, entity_id=entity.evotor_id, **values
+    )
+    db.session.execute(
+        stmt.on_conflict_do_update(index_elements=["sync_config_id", "entity_type", "entity_id"], set_=values)
+    )
 
 
-def remove_rule(rule: SyncFilter) -> None:
-    """Delete one rule (it may name an entity that is no longer in the catalog)."""
+def remove_rule(user_id: int, rule: SyncFilter) -> None:
+    """Delete one of the user's rules (it may name an entity that is no longer in the catalog)."""
+    mark_rules_changed(user_id)
     db.session.delete(rule)
     db.session.flush()
 
@@ -96,6 +103,7 @@ def reset_rules(user_id: int) -> int:
     config = queries.sync_config(user_id)
     if config is None:
         return 0
+    mark_rules_changed(user_id)
     result = db.session.execute(delete(SyncFilter).where(SyncFilter.sync_config_id == config.id))
     db.session.flush()
     return result.rowcount

@@ -127,7 +127,7 @@ def rules():
 def remove_rule(rule_id: int):
     """Remove one rule (also one whose entity left the catalog); the row disappears."""
     rule = queries.get_rule_for_user(current_user.id, rule_id) or abort(404)
-    service.remove_rule(rule)
+    service.remove_rule(current_user.id, rule)
     db.session.commit()
     html = render_template("catalog/_summary.html", snap=load_snapshot(current_user.id), oob=True)
     return html, 200, {"HX-Trigger": RULES_CHANGED}

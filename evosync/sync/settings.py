@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text, event, select, true
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text, true
+from sqlalchemy.orm import Mapped, mapped_column
 
-from evosync.db import utcnow
+from evosync.db import dialect_insert, utcnow
 from evosync.extensions import db
-from evosync.sync.models import SyncConfig, SyncFilter
 
 LEAVE_ACTIONS = ("hide", "delete")
 DEFAULT_MULTIPLIER = Decimal("1.00")
@@ -55,46 +54,18 @@ class SyncSettings(db.Model):
         return f"<SyncSettings user={self.user_id} x{self.price_multiplier} {self.leave_action}>"
 
 
-def _touch_rules_changed(session, user_ids: set[int]) -> None:
-    """Stamp ``rules_changed_at`` for these users, creating their settings row if needed."""
+def mark_rules_changed(user_id: int) -> None:
+    """Stamp ``rules_changed_at`` for the user, creating the settings row if needed (one race-free upsert).
+
+    Called by every service that adds, changes or removes a rule, so the /sync page can say what
+    changed since the merchant confirmed.
+    """
     now = utcnow()
-    with session.no_autoflush:
-        for user_id in user_ids:
-            row = session.scalar(select(SyncSettings).where(SyncSettings.user_id == user_id))
-            if row is None:
-                session.add(SyncSettings(user_id=user_id, rules_changed_at=now))
-            else:
-                row.rules_changed_at = now
-
-
-@event.listens_for(Session, "before_flush")
-def _rules_flushed(session, flush_context, instances) -> None:
-    """Any SyncFilter added, changed or deleted through the ORM marks its user's rules as changed."""
-    config_ids = {
-        obj.sync_config_id
-        for obj in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(obj, SyncFilter)
-        and (obj in session.new or obj in session.deleted or session.is_modified(obj))
-    }
-    config_ids.discard(None)
-    if config_ids:
-        with session.no_autoflush:
-            users = set(session.scalars(select(SyncConfig.user_id).where(SyncConfig.id.in_(config_ids))))
-        _touch_rules_changed(session, users)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _rules_bulk(state) -> None:
-    """Bulk UPDATE/DELETE of sync_filters (e.g. «reset all rules») marks the affected users too."""
-    if not (state.is_delete or state.is_update):
-        return
-    table = getattr(state.statement, "table", None)
-    if table is None or table.name != SyncFilter.__tablename__:
-        return
-    where = state.statement.whereclause
-    stmt = select(SyncConfig.user_id).join(SyncFilter, SyncFilter.sync_config_id == SyncConfig.id).distinct()
-    if where is not None:
-        stmt = stmt.where(where)
-    users = set(state.session.execute(stmt).scalars())
-    if users:
-        _touch_rules_changed(state.session, users)
+    stmt = dialect_insert(db.session, SyncSettings.__table__).values(
+        user_id=user_id, rules_changed_at=now, created_at=now, updated_at=now
+    )
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id"], set_={"rules_changed_at": now, "updated_at": now}
+        )
+    )

@@ -220,7 +220,7 @@ def test_rule_changes_after_confirmation_are_listed(
     assert 'id="sync-changes"' not in page(auth_client)
     with app.app_context():
         set_filter(user.id, "group", queries.get_entity_for_user(user.id, "group", "B"), "exclude")
-        remove_rule(next(r for r in queries.rules(user.id) if r.entity_id == "A"))
+        remove_rule(user.id, next(r for r in queries.rules(user.id) if r.entity_id == "A"))
         db.session.commit()
     html = page(auth_client)
     assert status_of(html)[0] == "active"  # the confirmation stands
