@@ -22,8 +22,9 @@ class SandboxHelper:
 
     Attributes: ``url`` (base URL), ``store_ids`` (the two demo stores), ``vk_user_id`` / ``vk_other_user_id``
     (demo VK users), ``vk_group_id`` (the demo shop community, Market on), ``vk_market_off_group_id``,
-    ``vk_member_group_id`` (a community the demo user is only a member of), ``evotor_token`` (the demo
-    Evotor cloud token after the last reset).
+    ``vk_member_group_id`` (a community the demo user is only a member of), ``vk_fleet_user_id`` and
+    ``vk_fleet_group_ids`` (one VK user administering 32 communities with Market on — one per EvoSync user in
+    multi-user tests), ``evotor_token`` (the demo Evotor cloud token after the last reset).
     """
 
     store_ids = (catalog.STORE_1, catalog.STORE_2)
@@ -32,6 +33,8 @@ class SandboxHelper:
     vk_group_id = vk_demo.SHOP_GROUP_ID
     vk_market_off_group_id = vk_demo.MARKET_OFF_GROUP_ID
     vk_member_group_id = vk_demo.MEMBER_GROUP_ID
+    vk_fleet_user_id = vk_demo.FLEET_USER_ID
+    vk_fleet_group_ids = vk_demo.FLEET_GROUP_IDS
 
     def __init__(self, server: SandboxServer):
         """Wrap a running sandbox server."""

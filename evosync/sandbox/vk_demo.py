@@ -8,6 +8,10 @@ SHOP_GROUP_ID = 218000001
 MARKET_OFF_GROUP_ID = 218000002
 MEMBER_GROUP_ID = 218000003
 OTHER_SHOP_GROUP_ID = 218000004
+# A chain-store owner with many communities, so multi-user tests (scale-out, isolation) can give each
+# EvoSync user a community of its own instead of several users fighting over one Market.
+FLEET_USER_ID = 501234570
+FLEET_GROUP_IDS = tuple(218000100 + i for i in range(1, 33))
 
 USERS = {
     DEMO_USER_ID: {
@@ -23,6 +27,13 @@ USERS = {
         "screen_name": "igor_petrov_sklad",
         "email": "igor@example.ru",
         "sex": 2,
+    },
+    FLEET_USER_ID: {
+        "first_name": "Сеть",
+        "last_name": "Магазинов",
+        "screen_name": "shop_chain_owner",
+        "email": "chain@example.ru",
+        "sex": 0,
     },
 }
 
@@ -51,6 +62,15 @@ GROUPS = {
         "screen_name": "igor_lavka",
         "market": True,
         "members": {OTHER_USER_ID: 3},
+    },
+    **{
+        group_id: {
+            "name": f"Магазин сети №{group_id - FLEET_GROUP_IDS[0] + 1}",
+            "screen_name": f"chain_shop_{group_id - FLEET_GROUP_IDS[0] + 1}",
+            "market": True,
+            "members": {FLEET_USER_ID: 3},
+        }
+        for group_id in FLEET_GROUP_IDS
     },
 }
 

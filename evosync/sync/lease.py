@@ -15,10 +15,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from evosync.db import as_utc, utcnow
+from evosync.db import as_utc, dialect_insert, utcnow
 from evosync.extensions import db
 from evosync.sync.models_runs import SyncLease, SyncRun
 
@@ -40,6 +38,11 @@ class Lease:
     ttl: int
 
 
+def host_name() -> str:
+    """This worker's host name: config ``SYNC_HOST_NAME`` (several cron hosts, or tests), else the OS's."""
+    return (current_app.config.get("SYNC_HOST_NAME") or socket.gethostname())[:255]
+
+
 def lease_seconds() -> int:
     """Lease length from config ``SYNC_LEASE_SECONDS``."""
     return int(current_app.config.get("SYNC_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
@@ -58,14 +61,14 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 def _ensure_row(user_id: int) -> None:
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(SyncLease).values(user_id=user_id, fencing=0).on_conflict_do_nothing())
+    stmt = dialect_insert(db.session, SyncLease.__table__).values(user_id=user_id, fencing=0)
+    db.session.execute(stmt.on_conflict_do_nothing())
 
 
 def claim(user_id: int) -> Lease | None:
     """Take the user's lease (committing), or return None when another live process holds it."""
     ttl = lease_seconds()
-    host, pid = socket.gethostname(), os.getpid()
+    host, pid = host_name(), os.getpid()
     _ensure_row(user_id)
     db.session.commit()
     current = db.session.scalar(select(SyncLease).where(SyncLease.user_id == user_id))

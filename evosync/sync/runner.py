@@ -8,7 +8,6 @@ policy of SPEC §8 lives in ``outcomes``; this module only sequences the steps.
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from evosync.sync import outcomes, source
 from evosync.sync.applier import Applier
 from evosync.sync.applier_photos import Photos, placeholder_bytes
 from evosync.sync.context import RunContext, vk_client
+from evosync.sync.lease import host_name
 from evosync.sync.models import SyncConfig
 from evosync.sync.models_runs import SyncRun
 from evosync.sync.reconcile import reconcile_albums, reconcile_items
@@ -133,7 +133,7 @@ def run_user(
     if lease is None:
         return Outcome(user_id, "busy", None, "занято: синхронизация уже выполняется")
     started = time.monotonic()
-    run = SyncRun(user_id=user_id, trigger=trigger, owner=lease.owner, host=socket.gethostname()[:255])
+    run = SyncRun(user_id=user_id, trigger=trigger, owner=lease.owner, host=host_name())
     db.session.add(run)
     db.session.flush()
     leases.renew(lease, run.id)
