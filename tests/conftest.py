@@ -107,9 +107,21 @@ def app(app_config):
             _migrated.add(url)
         _truncate_all()
     yield application
+    _join_background_threads()
     with application.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _join_background_threads(timeout: float = 60) -> None:
+    """Wait for jobs started by views (catalog refresh, manual sync) so none outlives its test's engine.
+
+    A job thread still holding a connection when the engine is disposed would be garbage-collected in some
+    later test, and psycopg's ResourceWarning would fail that innocent test instead.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.name.startswith("job-"):
+            thread.join(timeout)
 
 
 def _truncate_all() -> None:
@@ -235,6 +247,7 @@ def live_server_url(live_app_config, app) -> Iterator[str]:
     application = create_app(live_app_config)
     with LiveServer(application) as server:
         yield server.url
+    _join_background_threads()
     with application.app_context():
         _db.engine.dispose()
 

@@ -28,7 +28,7 @@ HEADER = (
 )
 BATCH = 2000
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection); a leading ' stops it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 
 def neutralise(value: str) -> str:

@@ -196,3 +196,28 @@ def test_x_forwarded_for_is_trusted_only_with_configured_proxy_hops(app_config, 
 
     assert attempts(plain) == [401, 401, 401, 429, 429]  # spoofed XFF ignored: one client
     assert attempts(proxied) == [401] * 5  # behind a trusted proxy each forwarded address is its own client
+
+
+def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(app_config, make_app, make_user):
+    production = make_app(
+        {**app_config, "ENV": "production", "SECRET_KEY": "p" * 40, "SESSION_COOKIE_SECURE": True}
+    )
+    user = make_user()
+    client = production.test_client()
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": "correct horse battery"},
+        base_url="https://localhost",
+    )
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-evosync=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        assert flag in cookie
+    assert "Domain=" not in cookie
+
+
+def test_csv_export_and_redirects_carry_the_headers(auth_client):
+    export = auth_client.get("/catalog/export.csv")
+    _assert_security_headers(export)
+    assert export.headers.get("Cache-Control") == "no-store"
