@@ -1,0 +1,95 @@
+"""At most one sync per user: 8 concurrent claimers (E1), and a worker frozen past its lease writes nothing
+when it wakes up (E2, fencing), on both databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from sqlalchemy import select
+
+from evosync.extensions import db as _db
+from evosync.sync import lease as leases
+from evosync.sync.models_runs import SyncLease, SyncRun, SyncVkItem
+from tests.sync.conftest import live_items
+from tests.sync.helpers import start_sync
+
+
+def test_eight_concurrent_claims_yield_one_holder(app, shop):
+    barrier = threading.Barrier(8)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with app.app_context():
+                barrier.wait(10)
+                results.append(leases.claim(shop.id) is not None)
+                _db.session.remove()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_config, shop, sandbox):
+    lease = 3
+    sandbox.fault("slow", seconds=0.3, service="vk", methods=["execute"])
+    frozen = start_sync({**app_config, "SYNC_LEASE_SECONDS": lease})
+    deadline = time.monotonic() + 60
+    with app.app_context():
+        run_id = None
+        while time.monotonic() < deadline and run_id is None:
+            _db.session.rollback()
+            row = _db.session.scalar(select(SyncLease).where(SyncLease.user_id == shop.id))
+            if row is not None and row.owner and row.run_id:
+                run_id = row.run_id
+            time.sleep(0.05)
+        assert run_id, "the first worker never started its run"
+        # Let it get some writes in, then freeze it mid-run.
+        while time.monotonic() < deadline:
+            _db.session.rollback()
+            if _db.session.scalar(select(SyncVkItem.id).where(SyncVkItem.user_id == shop.id).limit(1)):
+                break
+            time.sleep(0.05)
+    os.kill(frozen.pid, signal.SIGSTOP)
+    try:
+        time.sleep(lease + 1.5)
+        sandbox.clear_faults()
+        taker = start_sync({**app_config, "SYNC_LEASE_SECONDS": 30})
+        out, err = taker.communicate(timeout=180)
+        assert taker.returncode == 0, err
+        assert "успешно" in out, out
+        with app.app_context():
+            _db.session.rollback()
+            snapshot = [
+                (r.sku, r.vk_item_id, r.state, r.content_hash)
+                for r in _db.session.scalars(
+                    select(SyncVkItem).where(SyncVkItem.user_id == shop.id).order_by(SyncVkItem.sku)
+                )
+            ]
+    finally:
+        os.kill(frozen.pid, signal.SIGCONT)
+    frozen.communicate(timeout=120)
+
+    with app.app_context():
+        _db.session.rollback()
+        after = [
+            (r.sku, r.vk_item_id, r.state, r.content_hash)
+            for r in _db.session.scalars(
+                select(SyncVkItem).where(SyncVkItem.user_id == shop.id).order_by(SyncVkItem.sku)
+            )
+        ]
+        first_run = _db.session.get(SyncRun, run_id)
+        assert first_run.status == "failed", (first_run.status, first_run.message)
+    assert after == snapshot, "the woken worker changed the mapping after losing its lease"
+    skus = [item["sku"] for item in live_items(sandbox)]
+    assert len(skus) == len(set(skus)), "duplicate items in VK"
