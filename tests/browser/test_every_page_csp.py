@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
+
+from tests.factories import connect_accounts
 
 pytestmark = pytest.mark.browser
 
@@ -15,24 +15,11 @@ PASSWORD = "browser pass phrase"
 def _seed(app, sandbox, user):
     from evosync.catalog.models import CatalogStore
     from evosync.catalog.service import REFRESH_KIND, refresh_job
-    from evosync.connections.service import save_tokens
-    from evosync.db import utcnow
     from evosync.extensions import db
     from evosync.jobs.service import run_job
 
+    connect_accounts(app, user.id, sandbox, status="ok")
     with app.app_context():
-        save_tokens(user.id, "evotor", sandbox.mint_evotor_token(), auth_method="token")
-        pair = sandbox.mint_vk_tokens()
-        vk = save_tokens(
-            user.id,
-            "vk",
-            pair["access_token"],
-            refresh_token=pair["refresh_token"],
-            expires_at=utcnow() + timedelta(hours=1),
-            device_id=pair["device_id"],
-        )
-        vk.vk_group_id, vk.vk_group_name, vk.status = sandbox.vk_group_id, "Кофейня", "ok"
-        db.session.commit()
         job = run_job(REFRESH_KIND, user.id, refresh_job(user.id))
         store = db.session.scalar(
             select(CatalogStore.evotor_id).where(CatalogStore.user_id == user.id).limit(1)

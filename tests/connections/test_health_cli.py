@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from evosync.connections.models import Connection
-from evosync.connections.service import save_tokens
-from evosync.db import utcnow
+from tests.factories import connect_accounts
 
 
 def _connect(app, db, user, sandbox, group_id=None):
-    pair = sandbox.mint_vk_tokens()
-    with app.app_context():
-        save_tokens(user.id, "evotor", sandbox.mint_evotor_token(), auth_method="token")
-        vk = save_tokens(
-            user.id,
-            "vk",
-            pair["access_token"],
-            refresh_token=pair["refresh_token"],
-            expires_at=utcnow() + timedelta(hours=1),
-            device_id=pair["device_id"],
-        )
-        vk.vk_group_id = group_id or sandbox.vk_group_id
-        db.session.commit()
-    return pair
+    return connect_accounts(app, user.id, sandbox, group_id=group_id)
 
 
 def _status(db, user_id, provider):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlalchemy import inspect, select, text
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
-from evosync.connections.service import save_tokens
 from evosync.jobs.models import Job
 from evosync.sync.models import SyncFilter
 from evosync.sync.models_runs import SyncRun, SyncRunError, SyncVkItem
+from tests.factories import connect_accounts
 
 OBJECT_ENDPOINTS = {
     "catalog.store",
@@ -46,18 +46,8 @@ def _seed_owner(app, db, sandbox, owner):
     from evosync.catalog.service import REFRESH_KIND, refresh_job, set_filter
     from evosync.jobs.service import run_job
 
+    connect_accounts(app, owner.id, sandbox)
     with app.app_context():
-        save_tokens(owner.id, "evotor", sandbox.mint_evotor_token(), auth_method="token")
-        pair = sandbox.mint_vk_tokens()
-        vk = save_tokens(
-            owner.id,
-            "vk",
-            pair["access_token"],
-            refresh_token=pair["refresh_token"],
-            device_id=pair["device_id"],
-        )
-        vk.vk_group_id = sandbox.vk_group_id
-        db.session.commit()
         job = run_job(REFRESH_KIND, owner.id, refresh_job(owner.id))
         store = db.session.scalar(select(CatalogStore).where(CatalogStore.user_id == owner.id).limit(1))
         group = db.session.scalar(select(CatalogGroup).where(CatalogGroup.user_id == owner.id).limit(1))

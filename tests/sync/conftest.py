@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
-from evosync.connections.service import save_tokens
 from evosync.db import utcnow
 from evosync.extensions import db as _db
 from evosync.sync.models import SyncConfig
 from evosync.sync.settings import SyncSettings
+from tests.factories import connect_accounts
 
 FAST_RPS = 50
 PRODUCTS = 60
@@ -26,18 +24,8 @@ def app_config(app_config, sandbox):
 
 def connect(app, user_id: int, sandbox, enabled: bool = True, **settings) -> dict:
     """Connect Evotor + VK (sandbox demo shop), enable and confirm the sync; returns the VK token pair."""
-    pair = sandbox.mint_vk_tokens()
+    pair = connect_accounts(app, user_id, sandbox)
     with app.app_context():
-        save_tokens(user_id, "evotor", sandbox.mint_evotor_token(), auth_method="token")
-        vk = save_tokens(
-            user_id,
-            "vk",
-            pair["access_token"],
-            refresh_token=pair["refresh_token"],
-            expires_at=utcnow() + timedelta(hours=1),
-            device_id=pair["device_id"],
-        )
-        vk.vk_group_id = sandbox.vk_group_id
         config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
         if config is None:
             config = SyncConfig(user_id=user_id)

@@ -9,16 +9,15 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from evosync.connections.service import save_tokens
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db as _db
 from evosync.sync.models import SyncConfig
 from evosync.sync.models_runs import SyncLease, SyncRun
+from tests.factories import connect_accounts
 from tests.sync.helpers import ROOT, cli_env, flask_cmd
 
 PRODUCTS = 24
@@ -35,18 +34,14 @@ def _fleet_users(app, make_user, sandbox, count: int) -> list:
     users = []
     for index in range(count):
         user = make_user()
-        pair = sandbox.mint_vk_tokens(user_id=sandbox.vk_fleet_user_id)
+        connect_accounts(
+            app,
+            user.id,
+            sandbox,
+            vk_user_id=sandbox.vk_fleet_user_id,
+            group_id=sandbox.vk_fleet_group_ids[index],
+        )
         with app.app_context():
-            save_tokens(user.id, "evotor", sandbox.mint_evotor_token(), auth_method="token")
-            vk = save_tokens(
-                user.id,
-                "vk",
-                pair["access_token"],
-                refresh_token=pair["refresh_token"],
-                expires_at=utcnow() + timedelta(hours=1),
-                device_id=pair["device_id"],
-            )
-            vk.vk_group_id = sandbox.vk_fleet_group_ids[index]
             _db.session.add(SyncConfig(user_id=user.id, is_enabled=True, confirmed_at=utcnow()))
             _db.session.commit()
         users.append(user)
