@@ -39,7 +39,15 @@ def test_tokens_and_verifier_never_leak(app, auth_client, db, sandbox, caplog):
     bodies.append(
         auth_client.post("/vk/community", data={"group_id": str(sandbox.vk_group_id)}).get_data(as_text=True)
     )
-    for path in ("/connections", "/connections/vk/card", "/connections/evotor/card", "/vk/community"):
+    for path in (
+        "/connections",
+        "/connections/vk/card",
+        "/connections/evotor/card",
+        "/vk/community",
+        "/sync",
+        "/catalog",
+        "/catalog/export.csv",
+    ):
         bodies.append(auth_client.get(path).get_data(as_text=True))
 
     vk = db.session.scalar(select(Connection).where(Connection.provider == "vk"))

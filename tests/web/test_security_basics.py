@@ -115,7 +115,11 @@ def test_headers_on_page_fragment_404_and_500(app, client, user, login):
         assert leak not in body
     redirect = auth_client.get("/")
     assert redirect.status_code == 302
-    for response in (page, fragment, missing, crash, redirect):
+    bad = auth_client.post(
+        "/catalog/filters", data={"entity_type": "nonsense", "entity_id": "x", "mode": "include"}
+    )
+    assert bad.status_code == 400
+    for response in (page, fragment, missing, crash, redirect, bad):
         _assert_security_headers(response)
 
 
