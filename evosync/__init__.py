@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import Flask
 
-__version__ = "1.8.0.dev0"
+__version__ = "1.8.0"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
