@@ -33,7 +33,10 @@ def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbo
         refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
         _db.session.commit()
     preview = auth_client.get("/sync/plan").get_data(as_text=True)
-    assert "Будет создано <strong>58</strong>, обновлено <strong>0</strong>, скрыто <strong>0</strong>" in preview
+    assert (
+        "Будет создано <strong>58</strong>, обновлено <strong>0</strong>, скрыто <strong>0</strong>"
+        in preview
+    )
     assert "built-in" not in preview and "Без изменений: 0" in preview
     started = auth_client.post("/sync/run")
     assert started.status_code == 200
