@@ -35,6 +35,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _init_extensions(app)
+    from evosync.routing import install_converters
+
+    install_converters(app)
+    from evosync.db import as_utc
+
+    app.jinja_env.filters["utc"] = as_utc
     _register_blueprints(app)
 
     from evosync import errors, headers

@@ -46,8 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-    # Flask-WTF
-    "WTF_CSRF_TIME_LIMIT": 3600,
+    # Flask-WTF: the token is bound to the server-side session, which has its own idle and absolute limits;
+    # a separate one-hour token age would silently break HTMX buttons on a page left open for an hour.
+    "WTF_CSRF_TIME_LIMIT": None,
     # Flask-Limiter: memory:// is per process; production sets a shared storage URI.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
@@ -84,6 +85,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if app.config["SANDBOX"]:
         _point_at_sandbox(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        engine = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        engine.setdefault("pool_pre_ping", True)
+        # Timestamps come back in UTC whatever the server's or role's TimeZone setting says.
+        engine.setdefault("connect_args", {}).setdefault("options", "-c timezone=UTC")
     app.config["TESTING"] = app.config.get("TESTING") or app.config["ENV"] == "testing"
     if app.config.get("SESSION_COOKIE_NAME", "session") == "session":
         # __Host- binds the cookie to this origin (Secure, Path=/, no Domain); it needs HTTPS.

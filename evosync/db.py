@@ -32,10 +32,12 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime | None) -> datetime | None:
-    """Return ``value`` as aware UTC (SQLite hands back naive datetimes)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    """Return ``value`` as aware UTC: SQLite hands back naive datetimes, PostgreSQL the session's time zone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 @event.listens_for(Engine, "connect")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, url_for
 
@@ -30,14 +31,24 @@ def _load_user(token: str):
         token,
         idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
         max_age=timedelta(hours=config["SESSION_MAX_HOURS"]),
+        # Self-refreshing cards poll every few seconds; that is not the merchant being active.
+        touch=request.headers.get("X-EvoSync-Poll") != "1",
     )
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    next_path = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+    htmx = request.headers.get("HX-Request") == "true"
+    if htmx:
+        # Come back to the page the fragment was part of, not to the bare fragment URL.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        next_path = (
+            safe_next(current.path + (f"?{current.query}" if current.query else "")) if current.path else None
+        )
+    else:
+        next_path = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
     login_url = url_for("auth.login", next=next_path) if next_path else url_for("auth.login")
-    if request.headers.get("HX-Request") == "true":
+    if htmx:
         # HTMX would swap a redirect's login page into a table row; tell it to navigate instead.
         return "", 401, {"HX-Redirect": login_url}
     flash("Войдите, чтобы продолжить.", "info")

@@ -11,6 +11,7 @@ from evosync.auth.models import User
 from evosync.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
 from evosync.db import utcnow
 from evosync.extensions import db
+from evosync.routing import DB_INT_MAX
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s.]{2,63}$")
 
@@ -40,8 +41,9 @@ def email_problem(email: str) -> str | None:
 def find_user(identifier: str) -> User | None:
     """Find a user by numeric id or email."""
     identifier = (identifier or "").strip()
-    if identifier.isdigit():
-        return db.session.get(User, int(identifier))
+    if identifier.isascii() and identifier.isdigit():
+        # An id beyond a database INTEGER names nobody (and PostgreSQL would reject the query).
+        return db.session.get(User, int(identifier)) if int(identifier) <= DB_INT_MAX else None
     return db.session.scalar(select(User).where(User.email == normalize_email(identifier)))
 
 

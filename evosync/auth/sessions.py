@@ -31,9 +31,9 @@ def start_session(user: User, user_agent: str = "") -> str:
 
 
 def load_session_user(
-    token: str, idle: timedelta, max_age: timedelta, now: datetime | None = None
+    token: str, idle: timedelta, max_age: timedelta, now: datetime | None = None, touch: bool = True
 ) -> User | None:
-    """Return the user of a live session, or None (expired sessions are deleted)."""
+    """Return the user of a live session, or None (expired sessions are deleted); ``touch`` counts as activity."""
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
@@ -45,7 +45,7 @@ def load_session_user(
         db.session.delete(row)
         db.session.commit()
         return None
-    if now - last_seen > _TOUCH_EVERY:
+    if touch and now - last_seen > _TOUCH_EVERY:
         row.last_seen_at = now
         db.session.commit()
     user = row.user

@@ -167,7 +167,7 @@ def admin_communities(connection: Connection) -> list[VkGroup]:
 def choose_community(connection: Connection, raw_group_id: str) -> VkGroup:
     """Store the chosen community after groups.getById confirms admin rights; returns it (Market state)."""
     raw = (raw_group_id or "").strip().lstrip("-")
-    if not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
         raise ConnectionProblem("Выберите сообщество из списка.", "bad_input")
     client = vk_client(connection, timeout=(5, 15))
     try:

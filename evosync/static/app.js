@@ -9,4 +9,24 @@
       event.preventDefault();
     }
   }, true);
+
+  // htmx does not swap 4xx/5xx answers; show the server's Russian message instead of doing nothing.
+  function showAlert(html) {
+    var area = document.getElementById("htmx-alerts");
+    if (!area) { return; }
+    area.innerHTML = html;
+    area.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (type.indexOf("text/html") === 0 && xhr.responseText.length < 5000) {
+      showAlert(xhr.responseText);
+    } else {
+      showAlert('<div class="alert alert-danger" role="alert">Не получилось выполнить действие (' + xhr.status + '). Обновите страницу и попробуйте ещё раз.</div>');
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showAlert('<div class="alert alert-warning" role="alert">Нет связи с сервером. Проверьте подключение к интернету и повторите.</div>');
+  });
 })();

@@ -158,3 +158,39 @@ def test_password_change_logs_out_other_sessions_but_keeps_this_one(app, client,
     assert replay.status_code == 302 and "/login" in replay.headers["Location"]
     assert client.post("/logout").status_code == 302
     assert login(user.email, "brand new phrase").status_code == 302
+
+
+def test_htmx_session_expiry_sends_the_user_back_to_the_page_not_the_fragment(client, db):
+    response = client.get(
+        "/connections/vk/card",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/connections?tab=vk"},
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/connections?tab%3Dvk"
+
+
+def test_polling_does_not_keep_an_idle_session_alive(app, client, user, login, db):
+    from datetime import timedelta
+
+    login(user.email)
+    row = db.session.scalar(select(LoginSession))
+    row.last_seen_at = row.last_seen_at - timedelta(minutes=5)
+    db.session.commit()
+    before = row.last_seen_at
+    assert (
+        client.get("/connections/vk/card", headers={"HX-Request": "true", "X-EvoSync-Poll": "1"}).status_code
+        == 200
+    )
+    db.session.refresh(row)
+    assert row.last_seen_at == before
+    assert client.get("/connections").status_code == 200
+    db.session.refresh(row)
+    assert row.last_seen_at > before
+
+
+def test_users_cli_rejects_odd_ids(runner, db):
+    from evosync.auth.service import find_user
+
+    with runner.app.app_context():
+        assert find_user("²") is None
+        assert find_user("99999999999") is None

@@ -106,3 +106,23 @@ def test_huge_and_odd_query_strings_on_get_pages(app, auth_client, db):
             response = auth_client.get(f"{path}?{query}")
             assert response.status_code < 500, (path, query, response.status_code)
             assert not re.search(r"Traceback|sqlalchemy|psycopg", response.get_data(as_text=True))
+
+
+def test_out_of_range_ids_and_nul_in_paths_are_404_not_500(auth_client, db):
+    for path in ("/catalog/refresh/99999999999", "/catalog/stores/S1%00x", "/catalog/stores/%00"):
+        assert auth_client.get(path).status_code == 404, path
+    for path in ("/catalog/rules/99999999999/delete", "/sync/errors/99999999999/retry"):
+        assert auth_client.post(path).status_code == 404, path
+    for group_id in ("²", "٣", "99999999999999999999"):
+        assert auth_client.post("/vk/community", data={"group_id": group_id}).status_code in (400, 404)
+
+
+def test_htmx_errors_come_back_as_a_russian_alert_fragment(auth_client, db):
+    response = auth_client.post(
+        "/catalog/filters",
+        data={"entity_type": "nope", "entity_id": "x", "mode": "include"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div class="alert') and "<html" not in body

@@ -1,0 +1,32 @@
+"""Times are UTC end to end: SQLite's naive values and PostgreSQL's session time zone alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from evosync.db import as_utc
+
+
+def test_as_utc_normalises_naive_and_foreign_zones():
+    moscow = timezone(timedelta(hours=3))
+    assert as_utc(datetime(2026, 11, 27, 2, 46, tzinfo=moscow)) == datetime(2026, 11, 26, 23, 46, tzinfo=UTC)
+    assert as_utc(datetime(2026, 11, 26, 23, 46)).tzinfo is UTC
+    assert as_utc(None) is None
+
+
+def test_postgresql_sessions_run_in_utc(app, db, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite has no session time zone")
+    db.session.execute(text("ALTER ROLE CURRENT_USER SET timezone = 'Europe/Moscow'"))
+    db.session.commit()
+    try:
+        db.engine.dispose()
+        assert db.session.scalar(text("SELECT current_setting('TimeZone')")) == "UTC"
+        now = db.session.scalar(text("SELECT now()"))
+        assert now.utcoffset() == timedelta(0)
+    finally:
+        db.session.execute(text("ALTER ROLE CURRENT_USER RESET timezone"))
+        db.session.commit()
