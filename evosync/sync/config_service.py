@@ -22,6 +22,9 @@ from evosync.sync.models import SyncConfig, SyncFilter
 from evosync.sync.settings import SyncSettings
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
+NOT_CONFIGURED_RU = (
+    "Не настроено: нет правил или ни один магазин не выбран для синхронизации — настройте фильтры в каталоге."
+)
 TYPE_NAMES = {"store": "магазин", "group": "группа", "product": "товар"}
 MODE_NAMES = {"include": "включён", "exclude": "исключён"}
 
@@ -90,13 +93,37 @@ def _stores_syncing(snapshot: Snapshot) -> int:
     return sum(1 for s in snapshot.stores if snapshot.resolver.store(s.evotor_id).syncs)
 
 
+def is_configured(snapshot: Snapshot) -> bool:
+    """Whether the rules say what to sync: at least one rule and at least one store that syncs.
+
+    With no rules SPEC §4 would pass the whole catalog, so «no rules» counts as not configured (the page's
+    «Не настроено»). The page, the readiness the CLI prints and the runner's choice of users all ask this.
+    """
+    return bool(snapshot.rules) and _stores_syncing(snapshot) > 0
+
+
+def setup_problem(user_id: int, snapshot: Snapshot | None = None) -> str | None:
+    """Russian reason why the merchant's own setup keeps the user from syncing (switch, confirmation, rules).
+
+    Connection health and pauses are not looked at: a run checks the connections live itself.
+    """
+    config = get_config(user_id)
+    if config is None or not config.is_enabled:
+        return "синхронизация выключена"
+    if config.confirmed_at is None:
+        return "настройки не подтверждены"
+    if not is_configured(snapshot or load_snapshot(user_id)):
+        return NOT_CONFIGURED_RU
+    return None
+
+
 def confirm(user_id: int) -> SyncConfig:
     """Set ``confirmed_at`` (and clear a pause) when the switch is on, a store syncs and both connections work."""
     config = get_or_create_config(user_id)
     if not config.is_enabled:
         raise ConfigRefused("Сначала включите синхронизацию.")
     snapshot = load_snapshot(user_id)
-    if not snapshot.rules or _stores_syncing(snapshot) == 0:
+    if not is_configured(snapshot):
         raise ConfigRefused("Ни один магазин не выбран для синхронизации — настройте фильтры в каталоге.")
     problem = _broken(connections_by_provider(user_id))
     if problem:
@@ -113,12 +140,11 @@ def confirm(user_id: int) -> SyncConfig:
 
 
 def readiness(user_id: int) -> tuple[bool, str]:
-    """(ready, Russian reason): enabled, confirmed, both connections work, community chosen, not paused."""
-    config = get_config(user_id)
-    if config is None or not config.is_enabled:
-        return False, "синхронизация выключена"
-    if config.confirmed_at is None:
-        return False, "настройки не подтверждены"
+    """(ready, Russian reason): enabled, confirmed, configured, both connections work, community chosen,
+    not paused."""
+    problem = setup_problem(user_id)
+    if problem:
+        return False, problem
     problem = _broken(connections_by_provider(user_id))
     if problem:
         return False, problem
@@ -186,7 +212,7 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
     connections = connections_by_provider(user_id)
     enabled = bool(config and config.is_enabled)
     confirmed_at = as_utc(config.confirmed_at) if config else None
-    configured = bool(snapshot.rules) and _stores_syncing(snapshot) > 0
+    configured = is_configured(snapshot)
     problem = _broken(connections)
     if not configured:
         code, label = "not_configured", "Не настроено"

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from evosync.catalog.decisions import load_snapshot
 from evosync.catalog.refresh import refresh_catalog
 from evosync.connections.clients import evotor_client_for
 from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.db import utcnow
 from evosync.extensions import db
+from evosync.sync import config_service, outcomes, source
 from evosync.sync import lease as leases
-from evosync.sync import outcomes, source
 from evosync.sync.applier import Applier
 from evosync.sync.applier_photos import Photos, placeholder_bytes
 from evosync.sync.context import RunContext, vk_client
@@ -53,14 +54,17 @@ class Outcome:
 
 
 def ready_user_ids() -> list[int]:
-    """Users whose sync is enabled and confirmed (connection health is checked by each run)."""
-    return list(
-        db.session.scalars(
-            select(SyncConfig.user_id)
-            .where(SyncConfig.is_enabled.is_(True), SyncConfig.confirmed_at.is_not(None))
-            .order_by(SyncConfig.user_id)
-        )
+    """Users whose sync is enabled, confirmed and configured (``config_service.setup_problem``).
+
+    Connection health and pauses are left to each run: it checks the connections live and records why it
+    was skipped, which a stored health verdict from the last check could not.
+    """
+    candidates = db.session.scalars(
+        select(SyncConfig.user_id)
+        .where(SyncConfig.is_enabled.is_(True), SyncConfig.confirmed_at.is_not(None))
+        .order_by(SyncConfig.user_id)
     )
+    return [user_id for user_id in candidates.all() if config_service.setup_problem(user_id) is None]
 
 
 def _category(ctx: RunContext) -> int | None:
@@ -98,6 +102,10 @@ def _sync(
     enabled = db.session.scalar(select(SyncConfig.is_enabled).where(SyncConfig.user_id == user_id))
     if not enabled:
         outcomes.skip(user_id, run, "Синхронизация выключена.", keep_pause=True)
+        return
+    if not config_service.is_configured(load_snapshot(user_id)):
+        # No rules would sync the whole catalog (SPEC §4): never do that for a merchant who reset them.
+        outcomes.skip(user_id, run, config_service.NOT_CONFIGURED_RU, keep_pause=True)
         return
     reason = _check_connections(user_id, run)
     if reason is not None:
@@ -178,8 +186,14 @@ def run_all(trigger: str = "cron", on_done: Callable[[Outcome], None] | None = N
 
 
 def start_manual_sync(app: Flask, user_id: int, only: set[str] | None = None):
-    """«Синхронизировать сейчас»: run the user's sync in a background job (JobBusy if one is running)."""
+    """«Синхронизировать сейчас»: run the user's sync in a background job (JobBusy if one is running).
+
+    ConfigRefused (with the Russian reason) when the rules select nothing to sync, before any job starts.
+    """
     from evosync.jobs.service import start_job
+
+    if not config_service.is_configured(load_snapshot(user_id)):
+        raise config_service.ConfigRefused(config_service.NOT_CONFIGURED_RU)
 
     def job(progress: Progress) -> str:
         outcome = run_user(user_id, "manual", only=only)

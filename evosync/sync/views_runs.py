@@ -12,6 +12,7 @@ from evosync.extensions import db
 from evosync.jobs.service import JobBusy
 from evosync.sync import queries_runs as q
 from evosync.sync import source
+from evosync.sync.config_service import ConfigRefused
 from evosync.sync.runner import start_manual_sync
 
 bp = Blueprint("sync_runs", __name__, url_prefix="/sync")
@@ -85,6 +86,8 @@ def _start(errors):
         start_manual_sync(current_app._get_current_object(), current_user.id, only=only)
     except JobBusy:
         message = "Синхронизация уже выполняется."
+    except ConfigRefused as refused:
+        message = refused.message_ru
     return _progress(message)
 
 

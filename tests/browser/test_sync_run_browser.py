@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from evosync.catalog.refresh import refresh_catalog
 from evosync.connections.clients import evotor_client_for
@@ -13,7 +12,6 @@ from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.extensions import db as _db
 from evosync.sync import source
-from evosync.sync.models import SyncConfig, SyncFilter
 from tests.sync.conftest import connect, live_items
 
 pytestmark = pytest.mark.browser
@@ -30,24 +28,14 @@ def app_config(app_config, sandbox):
 
 def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandbox):
     user = make_user(email="sync@example.ru", password=PASSWORD)
-    connect(app, user.id, sandbox, enabled=False)
+    # The merchant picked store 1 in the catalog (the page needs one selected store to confirm).
+    connect(app, user.id, sandbox, enabled=False, stores=[sandbox.store_ids[0]])
     bad = sandbox.product_id(10)
     sandbox.set_product(bad, description="Заказ на сайте www.example.com — скидки")
     with app.app_context():
         for provider in ("evotor", "vk"):
             check_connection(get_connection(user.id, provider))
         refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
-        # The merchant picked store 1 in the catalog (the page needs one selected store to confirm).
-        config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user.id))
-        _db.session.add(
-            SyncFilter(
-                sync_config_id=config.id,
-                entity_type="store",
-                entity_id=sandbox.store_ids[0],
-                entity_name="Магазин 1",
-                filter_mode="include",
-            )
-        )
         _db.session.commit()
         creates = len(source.preview(user.id).creates)
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from evosync.db import utcnow
 from evosync.extensions import db as _db
-from evosync.sync.models import SyncConfig
+from evosync.sync.models import SyncConfig, SyncFilter
 from evosync.sync.settings import SyncSettings
 from tests.factories import connect_accounts
 
@@ -22,9 +22,14 @@ def app_config(app_config, sandbox):
     return {**app_config, **sandbox.config(), "VK_RPS": FAST_RPS, "VK_RETRY_BASE": 0.01}
 
 
-def connect(app, user_id: int, sandbox, enabled: bool = True, **settings) -> dict:
-    """Connect Evotor + VK (sandbox demo shop), enable and confirm the sync; returns the VK token pair."""
+def connect(
+    app, user_id: int, sandbox, enabled: bool = True, stores: list[str] | None = None, **settings
+) -> dict:
+    """Connect Evotor + VK (sandbox demo shop), fetch the catalog, include ``stores`` (default every store: the
+    same products as no rules, but configured: a user with no rules is «Не настроено» and never syncs), enable and confirm
+    the sync; returns the VK token pair."""
     pair = connect_accounts(app, user_id, sandbox)
+    include_stores(app, user_id, stores)
     with app.app_context():
         config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
         if config is None:
@@ -36,6 +41,32 @@ def connect(app, user_id: int, sandbox, enabled: bool = True, **settings) -> dic
             _db.session.add(row)
         _db.session.commit()
     return pair
+
+
+def include_stores(app, user_id: int, store_ids: list[str] | None = None) -> None:
+    """Refresh the user's cached catalog from the sandbox and add a store include rule for each store given
+    (default: every store)."""
+    from evosync.catalog.models import CatalogStore
+    from evosync.catalog.refresh import refresh_catalog
+    from evosync.catalog.service import get_or_create_config
+    from evosync.connections.clients import evotor_client_for
+
+    with app.app_context():
+        refresh_catalog(user_id, evotor_client_for(user_id), lambda *a: None)
+        config = get_or_create_config(user_id)
+        for store in _db.session.scalars(select(CatalogStore).where(CatalogStore.user_id == user_id)):
+            if store_ids is not None and store.evotor_id not in store_ids:
+                continue
+            _db.session.add(
+                SyncFilter(
+                    sync_config_id=config.id,
+                    entity_type="store",
+                    entity_id=store.evotor_id,
+                    entity_name=store.name,
+                    filter_mode="include",
+                )
+            )
+        _db.session.commit()
 
 
 @pytest.fixture

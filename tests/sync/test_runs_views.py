@@ -72,3 +72,19 @@ def test_another_users_error_is_404(app, client, make_user, login, sandbox):
     login(other.email)
     assert client.post(f"/sync/errors/{error_id}/retry").status_code == 404
     assert "…" not in client.get("/sync/errors").get_data(as_text=True)
+
+
+def test_a_run_after_all_rules_were_reset_is_skipped_without_vk_writes(app, shop, sandbox, sync):
+    """No rules would pass the whole catalog: the runner skips the user instead (even with --user)."""
+    from evosync.catalog.service import reset_rules
+    from evosync.sync.runner import ready_user_ids
+    from tests.sync.conftest import write_calls
+
+    with app.app_context():
+        assert ready_user_ids() == [shop.id]
+        reset_rules(shop.id)
+        _db.session.commit()
+        assert ready_user_ids() == []
+    outcome = sync(shop.id)
+    assert outcome.status == "skipped" and "Не настроено" in outcome.line
+    assert write_calls(sandbox) == 0 and live_items(sandbox) == []

@@ -89,3 +89,28 @@ def test_a_ready_user_has_ready_true(app, runner, ready_shop):
     with app.app_context():
         assert readiness(ready_shop.id) == (True, "готова к синхронизации")
     assert ready_ids(runner) == [ready_shop.id]
+
+
+def test_reset_rules_makes_the_user_not_ready_everywhere(app, runner, auth_client, ready_shop):
+    """«Сбросить все» leaves no rules: page «Не настроено», not ready, no cron run, manual run refused."""
+    from evosync.sync.config_service import readiness
+    from evosync.sync.models_runs import SyncRun
+    from evosync.sync.runner import ready_user_ids
+
+    assert ready_ids(runner) == [ready_shop.id]
+    assert auth_client.post("/catalog/rules/reset", headers={"HX-Request": "true"}).status_code == 200
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert 'data-status="not_configured">Не настроено<' in html
+    assert ready_ids(runner) == []
+    one = json.loads(runner.invoke(args=["sync-config", "--user", str(ready_shop.id)]).stdout)
+    assert one["ready"] is False
+    with app.app_context():
+        ok, why = readiness(ready_shop.id)
+        assert not ok and "Не настроено" in why
+        assert ready_user_ids() == []
+    refused = auth_client.post("/sync/run", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Не настроено" in refused
+    with app.app_context():
+        from evosync.extensions import db
+
+        assert db.session.query(SyncRun).count() == 0
