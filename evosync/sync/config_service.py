@@ -19,6 +19,7 @@ from evosync.connections.queries import connections_by_provider
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.sync.models import SyncConfig, SyncFilter
+from evosync.sync.outcomes import CONNECTION_PAUSES
 from evosync.sync.settings import SyncSettings
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
@@ -139,18 +140,35 @@ def confirm(user_id: int) -> SyncConfig:
     return config
 
 
+def _pause(settings: SyncSettings | None, connections: dict[str, Connection]) -> str | None:
+    """The Russian reason of a pause that still holds, or None.
+
+    A pause the engine left for a connection problem (``outcomes.CONNECTION_PAUSES``) is over once both
+    connections work again (the merchant reconnected; Market back on for ``market_off``); a captcha pause
+    waits for the merchant's manual run or confirmation.
+    """
+    if settings is None or not settings.is_paused:
+        return None
+    if settings.paused_code in CONNECTION_PAUSES and _broken(connections) is None:
+        market_off = settings.paused_code == "market_off" and connections["vk"].vk_market_enabled is False
+        if not market_off:
+            return None
+    return settings.paused_reason or "синхронизация приостановлена"
+
+
 def readiness(user_id: int) -> tuple[bool, str]:
     """(ready, Russian reason): enabled, confirmed, configured, both connections work, community chosen,
     not paused."""
     problem = setup_problem(user_id)
     if problem:
         return False, problem
-    problem = _broken(connections_by_provider(user_id))
+    connections = connections_by_provider(user_id)
+    problem = _broken(connections)
     if problem:
         return False, problem
-    settings = get_settings(user_id)
-    if settings is not None and settings.is_paused:
-        return False, settings.paused_reason or "синхронизация приостановлена"
+    paused = _pause(get_settings(user_id), connections)
+    if paused:
+        return False, paused
     return True, "готова к синхронизации"
 
 
@@ -214,10 +232,11 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
     confirmed_at = as_utc(config.confirmed_at) if config else None
     configured = is_configured(snapshot)
     problem = _broken(connections)
+    paused = _pause(settings, connections)
     if not configured:
         code, label = "not_configured", "Не настроено"
-    elif settings is not None and settings.is_paused:
-        code, label = "paused", f"Приостановлена: {settings.paused_reason or 'причина не указана'}"
+    elif paused:
+        code, label = "paused", f"Приостановлена: {paused}"
     elif enabled and confirmed_at and problem:
         code, label = "paused", f"Приостановлена: {problem}"
     elif not enabled and confirmed_at:

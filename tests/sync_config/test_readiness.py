@@ -114,3 +114,75 @@ def test_reset_rules_makes_the_user_not_ready_everywhere(app, runner, auth_clien
         from evosync.extensions import db
 
         assert db.session.query(SyncRun).count() == 0
+
+
+@pytest.mark.parametrize("code", ["vk_token", "connection", "vk_access"])
+def test_a_connection_pause_lifts_once_the_connections_work_again(
+    app, runner, auth_client, user, seed_catalog, add_rule, connect, switch, code
+):
+    """A revoked VK token paused the sync; after reconnecting (VK works again) /sync, readiness and
+    sync-config --all all show the user as active again, without a manual run."""
+    from evosync.connections.models import Connection
+    from evosync.db import utcnow
+    from evosync.extensions import db
+    from evosync.sync.config_service import get_or_create_settings, readiness
+
+    seed_catalog(user)
+    add_rule(user, "store", "S1", "include")
+    connect(user, vk="error")
+    switch(user)
+    with app.app_context():
+        settings = get_or_create_settings(user.id)
+        settings.paused_code, settings.paused_at = code, utcnow()
+        settings.paused_reason = "Токен ВКонтакте отозван — подключите заново."
+        db.session.commit()
+    assert ready_ids(runner) == []
+    with app.app_context():
+        vk = db.session.query(Connection).filter_by(user_id=user.id, provider="vk").one()
+        vk.status, vk.message = "ok", None
+        db.session.commit()
+        assert readiness(user.id) == (True, "готова к синхронизации")
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert 'data-status="active">Активна<' in html and "Приостановлена" not in html
+    assert ready_ids(runner) == [user.id]
+
+
+def test_a_captcha_pause_stays_although_the_connections_work(
+    app, runner, auth_client, user, seed_catalog, add_rule, connect, switch
+):
+    seed_catalog(user)
+    add_rule(user, "store", "S1", "include")
+    connect(user)
+    switch(user, paused="ВКонтакте просит ввести капчу")
+    assert ready_ids(runner) == []
+    assert "Приостановлена: ВКонтакте просит ввести капчу" in auth_client.get("/sync").get_data(as_text=True)
+
+
+def test_a_market_off_pause_stays_while_market_is_still_off(
+    app, runner, user, seed_catalog, add_rule, connect, switch
+):
+    from evosync.connections.models import Connection
+    from evosync.db import utcnow
+    from evosync.extensions import db
+    from evosync.sync.config_service import get_or_create_settings
+
+    seed_catalog(user)
+    add_rule(user, "store", "S1", "include")
+    connect(user)
+    switch(user)
+    with app.app_context():
+        settings = get_or_create_settings(user.id)
+        settings.paused_code, settings.paused_reason, settings.paused_at = (
+            "market_off",
+            "Товары выкл.",
+            utcnow(),
+        )
+        vk = db.session.query(Connection).filter_by(user_id=user.id, provider="vk").one()
+        vk.vk_market_enabled = False
+        db.session.commit()
+    assert ready_ids(runner) == []
+    with app.app_context():
+        vk = db.session.query(Connection).filter_by(user_id=user.id, provider="vk").one()
+        vk.vk_market_enabled = True
+        db.session.commit()
+    assert ready_ids(runner) == [user.id]
