@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.jobs.models import RUNNING, Job
+from evosync.sync import lease
 from evosync.sync.models_runs import SyncRun, SyncRunError
 
 CHART_RUNS = 20
@@ -43,19 +45,29 @@ def recent_runs(user_id: int, limit: int = 10) -> list[SyncRun]:
 
 
 def running(user_id: int) -> SyncRun | Job | None:
-    """The user's run in progress, or the manual-sync job that is about to start one."""
-    run = db.session.scalar(
-        select(SyncRun)
-        .where(SyncRun.user_id == user_id, SyncRun.status == "running")
-        .order_by(SyncRun.id.desc())
-    )
-    if run is not None:
-        return run
+    """The user's run in progress, or the manual-sync job that is about to start one.
+
+    Only live work counts: a run row still marked running whose lease is free, expired or held for another
+    run, or a job whose lease expired, belongs to a process that died — showing it would leave /sync saying
+    «Синхронизация выполняется…» for ever.
+    """
+    held = lease.holder(user_id)
+    if held is not None and held.run_id is not None:
+        run = db.session.scalar(
+            select(SyncRun).where(
+                SyncRun.id == held.run_id, SyncRun.user_id == user_id, SyncRun.status == "running"
+            )
+        )
+        if run is not None:
+            return run
     from evosync.sync.runner import MANUAL_KIND
 
-    return db.session.scalar(
+    job = db.session.scalar(
         select(Job).where(Job.user_id == user_id, Job.kind == MANUAL_KIND, Job.status == RUNNING)
     )
+    if job is not None and as_utc(job.lease_expires_at) >= utcnow():
+        return job
+    return None
 
 
 def open_errors(user_id: int) -> list[SyncRunError]:

@@ -88,3 +88,57 @@ def test_a_run_after_all_rules_were_reset_is_skipped_without_vk_writes(app, shop
     outcome = sync(shop.id)
     assert outcome.status == "skipped" and "Не настроено" in outcome.line
     assert write_calls(sandbox) == 0 and live_items(sandbox) == []
+
+
+def test_a_run_left_running_by_a_dead_worker_is_not_shown_as_running(app, auth_client, user, sandbox):
+    """A worker died mid manual sync: its run row still says running, its lease and job lease expired."""
+    from datetime import timedelta
+
+    from evosync.db import utcnow
+    from evosync.jobs.models import Job
+    from evosync.sync.models_runs import SyncLease
+    from evosync.sync.runner import MANUAL_KIND
+
+    connect(app, user.id, sandbox)
+    past = utcnow() - timedelta(minutes=10)
+    with app.app_context():
+        run = SyncRun(user_id=user.id, trigger="manual", owner="gone:1:x", host="gone")
+        _db.session.add(run)
+        _db.session.flush()
+        _db.session.add(
+            SyncLease(
+                user_id=user.id,
+                owner="gone:1:x",
+                host="gone",
+                pid=1,
+                fencing=1,
+                expires_at=past,
+                run_id=run.id,
+            )
+        )
+        _db.session.add(
+            Job(
+                kind=MANUAL_KIND, user_id=user.id, status="running", lease_owner="gone", lease_expires_at=past
+            )
+        )
+        _db.session.commit()
+    body = auth_client.get("/sync/run/status").get_data(as_text=True)
+    assert "Синхронизация выполняется" not in body and "Синхронизировать сейчас" in body
+
+
+def test_a_run_under_a_live_lease_is_shown_as_running(app, auth_client, user, sandbox):
+    from evosync.sync import lease
+
+    connect(app, user.id, sandbox)
+    with app.app_context():
+        held = lease.claim(user.id)
+        run = SyncRun(user_id=user.id, trigger="manual", owner=held.owner, host="here")
+        _db.session.add(run)
+        _db.session.flush()
+        lease.renew(held, run.id)
+        _db.session.commit()
+    try:
+        assert "Синхронизация выполняется" in auth_client.get("/sync/run/status").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            lease.release(held)
