@@ -4,7 +4,7 @@ run history with a small SVG chart, per-item errors with «Повторить».
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from evosync.db import utcnow
@@ -36,8 +36,13 @@ def run_now():
 @bp.route("/run/status")
 @login_required
 def run_status():
-    """Progress of the running sync, or the button and the last result once it is over."""
-    return _progress()
+    """Progress of the running sync, or the button and the last result once it is over.
+
+    Only the progress panel's own polling sends ``poll=1``; when such a poll finds the run over, the answer
+    triggers ``sync-runs-changed`` so the preview, errors and history reload once — a plain load of the panel
+    never does (each preview costs seconds on a large catalog).
+    """
+    return _progress(finished=request.args.get("poll") == "1")
 
 
 @bp.route("/runs")
@@ -88,13 +93,14 @@ def _start(errors):
         message = "Синхронизация уже выполняется."
     except ConfigRefused as refused:
         message = refused.message_ru
-    return _progress(message)
+    # A run that already ended by the time we answer changed the history; a refused start changed nothing.
+    return _progress(message, finished=message is None)
 
 
-def _progress(message: str | None = None):
+def _progress(message: str | None = None, finished: bool = False):
     active = q.running(current_user.id)
     runs = q.recent_runs(current_user.id, 1)
-    headers = {} if active is not None else CHANGED
+    headers = CHANGED if finished and active is None else {}
     return (
         render_template(
             "sync/_progress.html", active=active, last=runs[0] if runs else None, message=message

@@ -142,3 +142,13 @@ def test_a_run_under_a_live_lease_is_shown_as_running(app, auth_client, user, sa
     finally:
         with app.app_context():
             lease.release(held)
+
+
+def test_loading_the_progress_panel_does_not_reload_the_other_fragments(app, auth_client, user, sandbox):
+    """Only the poll that sees the run end triggers sync-runs-changed; a page load must not (the preview
+    would be computed twice)."""
+    connect(app, user.id, sandbox)
+    fresh = auth_client.get("/sync/run/status", headers={"HX-Request": "true"})
+    assert fresh.status_code == 200 and "HX-Trigger" not in fresh.headers
+    ended = auth_client.get("/sync/run/status?poll=1", headers={"HX-Request": "true"})
+    assert ended.headers.get("HX-Trigger") == "sync-runs-changed"
