@@ -80,26 +80,27 @@ def confirm():
     except ConfigRefused as refused:
         db.session.rollback()
         message = refused.message_ru
-    notice = None if message else _kick_first_run(current_user.id)
+    notice, started = (None, False) if message else _kick_first_run(current_user.id)
     if not _htmx():
         flash(message or notice, "warning" if message else "success")
         return redirect(url_for("sync.index"), 303)
-    return render_template("sync/_status.html", confirm_message=message, confirm_notice=notice, **_context())
+    # The progress panel listens for sync-run-started and fetches itself, so it shows the run now running.
+    headers = {"HX-Trigger": "sync-run-started"} if started else {}
+    html = render_template("sync/_status.html", confirm_message=message, confirm_notice=notice, **_context())
+    return html, 200, headers
 
 
-def _kick_first_run(user_id: int) -> str:
-    """Start the first sync now when the engine offers it, else say cron will pick it up."""
+def _kick_first_run(user_id: int) -> tuple[str, bool]:
+    """Start the first sync now, else say cron will pick it up; (notice, whether a run was started)."""
     later = "Настройки подтверждены. Первая синхронизация начнётся при следующем запуске планировщика."
-    try:
-        from evosync.sync.runner import start_manual_sync
-    except ImportError:
-        return later
+    from evosync.sync.runner import start_manual_sync
+
     try:
         start_manual_sync(current_app._get_current_object(), user_id)
     except Exception:  # the confirmation stands; cron will run it
         log.exception("could not start the first sync of user %s", user_id)
-        return later
-    return "Настройки подтверждены. Первая синхронизация запущена."
+        return later, False
+    return "Настройки подтверждены. Первая синхронизация запущена.", True
 
 
 @bp.route("/sync/settings", methods=["POST"])

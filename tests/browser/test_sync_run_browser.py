@@ -56,6 +56,9 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     expect(confirm).to_be_enabled()
     confirm.click()
     page.get_by_text("Первая синхронизация запущена").wait_for()
+    # The progress panel picks the started run up by itself (no reload): progress, then its result.
+    page.get_by_test_id("sync-last").wait_for(timeout=60_000)
+    expect(page.locator("#sync-history tbody tr")).to_have_count(1, timeout=10_000)
 
     page.reload()
     page.get_by_test_id("sync-last").wait_for(timeout=60_000)

@@ -282,3 +282,27 @@ def test_post_without_csrf_is_refused_and_changes_nothing(app, make_app, app_con
     ):
         assert strict.post(path, headers=HX).status_code == 400, path
     assert config_state(app, user)[0] is False
+
+
+def test_confirm_tells_the_progress_panel_that_the_first_run_started(
+    auth_client, user, seed_catalog, add_rule, connect, switch, first_runs
+):
+    seed_catalog(user)
+    connect(user)
+    add_rule(user, "store", "S1", "include")
+    switch(user, enabled=True, confirmed=False)
+    html = page(auth_client)
+    panel = re.search(r'<div id="sync-progress"[^>]*>', html).group(0)
+    assert re.search(r'hx-trigger="[^"]*sync-run-started from:body', panel)
+    response = auth_client.post("/sync/confirm", headers=HX)
+    assert first_runs == [user.id]
+    assert response.headers.get("HX-Trigger") == "sync-run-started"
+
+
+def test_a_refused_confirm_does_not_trigger_a_run_start(auth_client, user, seed_catalog, connect, switch):
+    seed_catalog(user)
+    connect(user)
+    switch(user, enabled=True, confirmed=False)
+    response = auth_client.post("/sync/confirm", headers=HX)
+    assert "Ни один магазин не выбран" in response.get_data(as_text=True)
+    assert "HX-Trigger" not in response.headers
