@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from evosync.catalog.decisions import load_snapshot
 from evosync.catalog.refresh import refresh_catalog
@@ -29,7 +29,7 @@ from evosync.sync.applier_photos import Photos, placeholder_bytes
 from evosync.sync.context import RunContext, vk_client
 from evosync.sync.lease import host_name
 from evosync.sync.models import SyncConfig
-from evosync.sync.models_runs import SyncRun
+from evosync.sync.models_runs import SyncRun, SyncRunError
 from evosync.sync.reconcile import reconcile_albums, reconcile_items
 
 log = logging.getLogger(__name__)
@@ -185,20 +185,37 @@ def run_all(trigger: str = "cron", on_done: Callable[[Outcome], None] | None = N
     return results
 
 
-def start_manual_sync(app: Flask, user_id: int, only: set[str] | None = None):
+def start_manual_sync(app: Flask, user_id: int, only: set[str] | None = None, retry_error_ids=()):
     """«Синхронизировать сейчас»: run the user's sync in a background job (JobBusy if one is running).
 
     ConfigRefused (with the Russian reason) when the rules select nothing to sync, before any job starts.
+    ``retry_error_ids`` (the «Повторить» errors) are marked retried only once a run got through its plan, so
+    a refused, busy, skipped or failed start leaves them listed with their buttons.
     """
     from evosync.jobs.service import start_job
 
     if not config_service.is_configured(load_snapshot(user_id)):
         raise config_service.ConfigRefused(config_service.NOT_CONFIGURED_RU)
+    error_ids = list(retry_error_ids)
 
     def job(progress: Progress) -> str:
         outcome = run_user(user_id, "manual", only=only)
         if outcome.status == "busy":
             return "Синхронизация уже выполняется."
+        if error_ids and outcome.status in ("succeeded", "partial"):
+            _mark_retried(user_id, error_ids)
+            db.session.commit()
         return outcome.line
 
     return start_job(app, MANUAL_KIND, user_id, job)
+
+
+def _mark_retried(user_id: int, error_ids: list[int]) -> None:
+    """Stamp the retried item errors so /sync stops listing them (flush only)."""
+    db.session.execute(
+        update(SyncRunError)
+        .where(
+            SyncRunError.user_id == user_id, SyncRunError.id.in_(error_ids), SyncRunError.retried_at.is_(None)
+        )
+        .values(retried_at=utcnow())
+    )

@@ -7,8 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from evosync.db import utcnow
-from evosync.extensions import db
 from evosync.jobs.service import JobBusy
 from evosync.sync import queries_runs as q
 from evosync.sync import source
@@ -80,15 +78,13 @@ def retry_all():
 
 
 def _start(errors):
-    only = None
-    if errors is not None:
-        only = {e.sku for e in errors}
-        for error in errors:
-            error.retried_at = utcnow()
-        db.session.commit()
+    only = None if errors is None else {e.sku for e in errors}
+    retry = [e.id for e in errors or ()]
     message = None
     try:
-        start_manual_sync(current_app._get_current_object(), current_user.id, only=only)
+        start_manual_sync(
+            current_app._get_current_object(), current_user.id, only=only, retry_error_ids=retry
+        )
     except JobBusy:
         message = "Синхронизация уже выполняется."
     except ConfigRefused as refused:

@@ -152,3 +152,39 @@ def test_loading_the_progress_panel_does_not_reload_the_other_fragments(app, aut
     assert fresh.status_code == 200 and "HX-Trigger" not in fresh.headers
     ended = auth_client.get("/sync/run/status?poll=1", headers={"HX-Request": "true"})
     assert ended.headers.get("HX-Trigger") == "sync-runs-changed"
+
+
+def test_retry_while_a_sync_is_running_keeps_the_errors(app, auth_client, user, sandbox):
+    """«Повторить» refused with JobBusy must not mark the errors retried (they would vanish unretried)."""
+    from datetime import timedelta
+
+    from evosync.db import utcnow
+    from evosync.jobs.models import Job
+    from evosync.sync.runner import MANUAL_KIND
+
+    connect(app, user.id, sandbox)
+    with app.app_context():
+        run = SyncRun(user_id=user.id, trigger="cron", owner="x", host="x", status="partial")
+        _db.session.add(run)
+        _db.session.flush()
+        error = SyncRunError(
+            run_id=run.id, user_id=user.id, sku="p1", operation="add", message="bad", hint_ru="ссылки"
+        )
+        _db.session.add(error)
+        _db.session.add(
+            Job(
+                kind=MANUAL_KIND,
+                user_id=user.id,
+                status="running",
+                lease_owner="other",
+                lease_expires_at=utcnow() + timedelta(minutes=5),
+            )
+        )
+        _db.session.commit()
+        error_id = error.id
+    for url in (f"/sync/errors/{error_id}/retry", "/sync/errors/retry"):
+        body = auth_client.post(url).get_data(as_text=True)
+        assert "Синхронизация выполняется" in body  # the other job's progress, not a new run
+    with app.app_context():
+        assert _db.session.get(SyncRunError, error_id).retried_at is None
+    assert "ссылки" in auth_client.get("/sync/errors").get_data(as_text=True)
