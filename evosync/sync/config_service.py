@@ -20,7 +20,7 @@ from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.sync.models import SyncConfig, SyncFilter
 from evosync.sync.outcomes import CONNECTION_PAUSES
-from evosync.sync.settings import SyncSettings
+from evosync.sync.settings import SyncSettings, ensure_settings
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
 NOT_CONFIGURED_RU = (
@@ -49,13 +49,8 @@ def get_settings(user_id: int) -> SyncSettings | None:
 
 
 def get_or_create_settings(user_id: int) -> SyncSettings:
-    """The user's sync settings, created with the defaults when missing."""
-    settings = get_settings(user_id)
-    if settings is None:
-        settings = SyncSettings(user_id=user_id)
-        db.session.add(settings)
-        db.session.flush()
-    return settings
+    """The user's sync settings, created with the defaults when missing (race-free: ``ensure_settings``)."""
+    return ensure_settings(user_id)
 
 
 def _rule_count(user_id: int) -> int:

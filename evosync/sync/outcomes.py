@@ -19,7 +19,7 @@ from evosync.db import utcnow
 from evosync.extensions import db
 from evosync.sync.context import RunContext, SyncStopped, TokenBroken
 from evosync.sync.models_runs import SyncRun
-from evosync.sync.settings import SyncSettings
+from evosync.sync.settings import SyncSettings, ensure_settings
 from evosync.vk.errors import AccessDenied, Captcha, Flood, MarketDisabled, RateLimit, VkError
 
 log = logging.getLogger(__name__)
@@ -37,17 +37,9 @@ INTERNAL_RU = "Внутренняя ошибка синхронизации. П�
 CONNECTION_PAUSES = ("connection", "vk_token", "market_off", "vk_access")
 
 
-def _settings(user_id: int) -> SyncSettings:
-    settings = db.session.scalar(select(SyncSettings).where(SyncSettings.user_id == user_id))
-    if settings is None:
-        settings = SyncSettings(user_id=user_id)
-        db.session.add(settings)
-    return settings
-
-
 def pause(user_id: int, code: str, reason: str) -> None:
     """Pause the user's sync with a reason (flush only)."""
-    settings = _settings(user_id)
+    settings = ensure_settings(user_id)
     settings.paused_code, settings.paused_reason, settings.paused_at = code, reason[:500], utcnow()
     db.session.flush()
 

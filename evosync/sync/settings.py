@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text, true
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text, select, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evosync.db import dialect_insert, utcnow
@@ -69,3 +69,17 @@ def mark_rules_changed(user_id: int) -> None:
             index_elements=["user_id"], set_={"rules_changed_at": now, "updated_at": now}
         )
     )
+
+
+def ensure_settings(user_id: int) -> SyncSettings:
+    """The user's settings row, created with the defaults when missing — race-free.
+
+    A SELECT-then-INSERT would collide with a concurrent ``mark_rules_changed`` upsert (IntegrityError →
+    500): insert-or-nothing on the unique ``user_id`` first, then read whichever row won.
+    """
+    now = utcnow()
+    stmt = dialect_insert(db.session, SyncSettings.__table__).values(
+        user_id=user_id, created_at=now, updated_at=now
+    )
+    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
+    return db.session.scalars(select(SyncSettings).where(SyncSettings.user_id == user_id)).one()

@@ -187,3 +187,49 @@ def test_categories_without_vk_say_so(auth_client, user):
     fragment = auth_client.get("/sync/categories").get_data(as_text=True)
     assert "Не удалось получить категории ВКонтакте" in fragment
     assert "<select" not in fragment
+
+
+@pytest.mark.parametrize("who", ["get_or_create_settings", "pause"])
+def test_settings_row_created_while_a_rule_change_creates_it_too(app, user, who):
+    """A rule change (mark_rules_changed's upsert) creates the settings row while /sync or the engine
+    creates it too: no IntegrityError, one row carrying both changes."""
+    import threading
+    import time
+
+    from evosync.extensions import db
+    from evosync.sync import outcomes
+    from evosync.sync.config_service import get_or_create_settings
+    from evosync.sync.settings import SyncSettings, mark_rules_changed
+
+    upserted, failures = threading.Event(), []
+
+    def rule_change() -> None:
+        with app.app_context():
+            try:
+                mark_rules_changed(user.id)
+                upserted.set()
+                time.sleep(0.5)  # hold the uncommitted row while the other side looks for it
+                db.session.commit()
+            except Exception as exc:  # pragma: no cover - reported below
+                failures.append(exc)
+                upserted.set()
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=rule_change)
+    thread.start()
+    try:
+        assert upserted.wait(10)
+        with app.app_context():
+            if who == "pause":
+                outcomes.pause(user.id, "captcha", "капча")
+            else:
+                get_or_create_settings(user.id)
+            db.session.commit()
+    finally:
+        thread.join()
+    assert failures == []
+    with app.app_context():
+        rows = db.session.query(SyncSettings).filter_by(user_id=user.id).all()
+        assert len(rows) == 1 and rows[0].rules_changed_at is not None
+        assert (rows[0].paused_code == "captcha") == (who == "pause")
