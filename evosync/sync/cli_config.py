@@ -20,7 +20,7 @@ MAX_ID = 2**31 - 1
 
 def _find(ref: str) -> User | None:
     ref = ref.strip()
-    if ref.isdigit() and int(ref) > MAX_ID:
+    if ref.isascii() and ref.isdigit() and int(ref) > MAX_ID:
         return None  # PostgreSQL would reject the out-of-range integer instead of finding nobody
     return find_user(ref)
 

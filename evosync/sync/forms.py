@@ -7,6 +7,7 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from evosync.sync.settings_service import PLACEHOLDER_MAX_BYTES, BadSettings, SettingsInput, parse_multiplier
 
 CATEGORY_FIELD = "vk_category_id"
+MAX_CATEGORY_ID = 2**31 - 1
 
 
 def parse_settings_form(form: ImmutableMultiDict) -> SettingsInput:
@@ -19,7 +20,8 @@ def parse_settings_form(form: ImmutableMultiDict) -> SettingsInput:
     raw = form.get(CATEGORY_FIELD, "").strip()
     if not raw:
         return SettingsInput(multiplier, leave_action, send_stock, None)
-    if not raw.isdigit() or len(raw) > 9:
+    # isascii: "²".isdigit() is True but int("²") raises; the bound keeps it a database INTEGER.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_CATEGORY_ID:
         raise BadSettings("Выберите категорию из списка.")
     return SettingsInput(multiplier, leave_action, send_stock, int(raw))
 

@@ -141,7 +141,7 @@ def test_resolved_matches_the_catalog_decisions(app, runner, user, seed_catalog,
     assert data["resolved"]["product_ids"] == expected == []
 
 
-@pytest.mark.parametrize("ref", ["nobody@example.ru", "999999", "99999999999999999999", " "])
+@pytest.mark.parametrize("ref", ["nobody@example.ru", "999999", "99999999999999999999", " ", "²", "1²"])
 def test_unknown_user_exits_1_with_a_message(runner, user, ref):
     result = runner.invoke(args=["sync-config", "--user", ref])
     assert result.exit_code == 1

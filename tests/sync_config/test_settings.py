@@ -77,6 +77,15 @@ def test_other_bad_settings_are_400(app, auth_client, user, form):
     assert 'id="settings-error"' in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("category", ["²", "1²", "٣", "99999999999", "2147483648"])
+def test_a_category_id_that_is_no_ascii_number_or_too_big_is_400(app, auth_client, user, category):
+    """Unicode digits pass str.isdigit() but not int(); a too big id would overflow the column: 400, not 500."""
+    response = auth_client.post("/sync/settings", data={**GOOD, "vk_category_id": category})
+    assert response.status_code == 400
+    assert "Выберите категорию из списка." in response.get_data(as_text=True)
+    assert settings_of(app, user) is None
+
+
 def test_default_placeholder_is_served(auth_client):
     response = auth_client.get("/sync/placeholder")
     assert response.status_code == 200
