@@ -46,8 +46,9 @@ def run_command(user_ref: str | None, dry_run: bool) -> None:
         user_ids = ready_user_ids()
     emails = {uid: _email(uid) for uid in user_ids}
     failed = False
-    show_bar = sys.stdout.isatty() and len(user_ids) > 1
-    with click.progressbar(length=len(user_ids), label="sync", file=sys.stderr if show_bar else None) as bar:
+    # The bar goes to stderr like the other commands' (click draws it only when that is a terminal), so
+    # stdout carries nothing but the summary lines.
+    with click.progressbar(length=len(user_ids), label="sync", file=sys.stderr) as bar:
         for user_id in user_ids:
             if dry_run:
                 line = _dry_run_line(user_id)
@@ -57,8 +58,7 @@ def run_command(user_ref: str | None, dry_run: bool) -> None:
                 failed = failed or outcome.failed
                 line = outcome.line
             click.echo(f"user {user_id} <{emails[user_id]}>: {line}")
-            if show_bar:
-                bar.update(1)
+            bar.update(1)
     sys.exit(1 if failed else 0)
 
 

@@ -95,3 +95,40 @@ def test_cli_dry_run_then_run_and_exit_codes(app, shop, sandbox, runner):
     sandbox.fault("http_error", status=500, service="vk", methods=["execute"])
     failed = runner.invoke(args=["sync", "run"])
     assert failed.exit_code == 1 and "ошибка" in failed.output, failed.output
+
+
+def test_cli_on_a_terminal_keeps_stdout_for_the_summary_lines(app, app_config, shop, sandbox):
+    """`flask sync run --user X` on a terminal: no progress bar on stdout (it goes to stderr)."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.sync.helpers import ROOT, cli_env, flask_cmd
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            flask_cmd("sync", "run", "--user", str(shop.id), "--dry-run"),
+            env=cli_env(app_config),
+            cwd=ROOT,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    stdout = b"".join(chunks).decode()
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"user {shop.id} <") and "план:" in lines[0], stdout
