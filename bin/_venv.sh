@@ -6,9 +6,11 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $PYTHON_BIN"
   "$PYTHON_BIN" -m venv .venv
 fi
-want="$(sha256sum setup.cfg pyproject.toml | sha256sum | cut -c1-16)-${EXTRAS:-none}"
+digest="$(sha256sum setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
+want="$digest-${EXTRAS:-none}"
 have="$(cat .venv/.evosync-installed 2>/dev/null || true)"
-if [ "$want" != "$have" ]; then
+# An install with the test extras also serves bin/run (which needs no extras): don't reinstall for it.
+if [ "$want" != "$have" ] && ! { [ -z "${EXTRAS:-}" ] && [ "${have%%-*}" = "$digest" ]; }; then
   echo "==> installing EvoSync${EXTRAS:+ with [$EXTRAS]} into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
