@@ -1,7 +1,7 @@
 """Run the sync for one user (under the lease) or for every ready user (isolated from each other).
 
 A run: lease → run row → connection checks (a failing one → «пропущен», no sync calls) → catalog refresh
-from Evotor → reconcile with VK by sku → plan → apply in batches, committing each → final status. The error
+from Evotor (a cron run skips it when the cron tick's own refresh is under ``SYNC_CATALOG_MAX_AGE`` old) → reconcile with VK by sku → plan → apply in batches, committing each → final status. The error
 policy of SPEC §8 lives in ``outcomes``; this module only sequences the steps.
 """
 
@@ -11,16 +11,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
+from evosync.catalog import queries as catalog_queries
 from evosync.catalog.decisions import load_snapshot
 from evosync.catalog.refresh import refresh_catalog
 from evosync.connections.clients import evotor_client_for
 from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
-from evosync.db import utcnow
+from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.sync import config_service, outcomes, source
 from evosync.sync import lease as leases
@@ -35,6 +37,7 @@ from evosync.sync.reconcile import reconcile_albums, reconcile_items
 log = logging.getLogger(__name__)
 
 MANUAL_KIND = "sync_manual"
+DEFAULT_CATALOG_MAX_AGE = 300  # seconds; a cron run reuses a catalog refreshed this recently
 Progress = Callable[[str, "int | None"], None]
 
 
@@ -80,6 +83,14 @@ def _category(ctx: RunContext) -> int | None:
     return None
 
 
+def _catalog_fresh(user_id: int) -> bool:
+    """Whether the cached catalog was refreshed within config ``SYNC_CATALOG_MAX_AGE`` seconds (0: never)."""
+    max_age = int(current_app.config.get("SYNC_CATALOG_MAX_AGE", DEFAULT_CATALOG_MAX_AGE))
+    state = catalog_queries.catalog_state(user_id)
+    refreshed = as_utc(state.refreshed_at) if state is not None else None
+    return max_age > 0 and refreshed is not None and utcnow() - refreshed < timedelta(seconds=max_age)
+
+
 def _check_connections(user_id: int, run: SyncRun) -> str | None:
     """Check Evotor and VK; the Russian reason when one fails (the run is then skipped)."""
     for provider, name in (("evotor", "Эвотор"), ("vk", "ВКонтакте")):
@@ -115,9 +126,13 @@ def _sync(
     group_id = abs(connection.vk_group_id)
     evotor = evotor_client_for(user_id)
     ctx = RunContext(user_id, group_id, connection, vk_client(connection), run, lease, progress)
-    ctx.checkpoint("Обновляем каталог из Эвотора…", 0)
-    # The refresh of a large catalog takes a while: every chunk it reports commits and renews the lease.
-    refresh_catalog(user_id, evotor, lambda text, percent: ctx.checkpoint(text, 0))
+    if run.trigger == "cron" and _catalog_fresh(user_id):
+        # bin/evosync-cron refreshed every catalog moments ago: fetching it again would double Evotor traffic.
+        ctx.checkpoint("Каталог Эвотора обновлён недавно — используем его.", 0)
+    else:
+        ctx.checkpoint("Обновляем каталог из Эвотора…", 0)
+        # The refresh of a large catalog takes a while: every chunk it reports commits and renews the lease.
+        refresh_catalog(user_id, evotor, lambda text, percent: ctx.checkpoint(text, 0))
     ctx.checkpoint("Сверяем товары во ВКонтакте…", 0)
     reconciled = ctx.vk(lambda c: reconcile_items(c, user_id, group_id, ctx.commit))
     ctx.vk(lambda c: reconcile_albums(c, user_id, group_id))

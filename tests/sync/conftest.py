@@ -19,7 +19,15 @@ PRODUCTS = 60
 def app_config(app_config, sandbox):
     """The sandbox with a small catalog and a high VK limit; backoff shortened so faults stay quick."""
     sandbox.reset(products=PRODUCTS, vk_rps=FAST_RPS)
-    return {**app_config, **sandbox.config(), "VK_RPS": FAST_RPS, "VK_RETRY_BASE": 0.01}
+    # SYNC_CATALOG_MAX_AGE=0: every run fetches the catalog, so tests that change it in the sandbox between
+    # runs see the change (the fixture's own refresh would otherwise count as fresh).
+    return {
+        **app_config,
+        **sandbox.config(),
+        "VK_RPS": FAST_RPS,
+        "VK_RETRY_BASE": 0.01,
+        "SYNC_CATALOG_MAX_AGE": 0,
+    }
 
 
 def connect(

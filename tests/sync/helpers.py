@@ -14,7 +14,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def cli_env(app_config: dict) -> dict[str, str]:
     """Environment for a `flask` subprocess that sees the same database and sandbox as the test app."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVOSYNC_")}
-    for key in ("DATABASE_URL", "TOKEN_KEYS", "SECRET_KEY", "VK_RPS", "VK_RETRY_BASE", "SYNC_LEASE_SECONDS"):
+    for key in (
+        "DATABASE_URL",
+        "TOKEN_KEYS",
+        "SECRET_KEY",
+        "VK_RPS",
+        "VK_RETRY_BASE",
+        "SYNC_LEASE_SECONDS",
+        "SYNC_CATALOG_MAX_AGE",
+    ):
         if key in app_config:
             env[f"EVOSYNC_{key}"] = str(app_config[key])
     for key, value in app_config.items():

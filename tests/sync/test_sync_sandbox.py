@@ -132,3 +132,38 @@ def test_cli_on_a_terminal_keeps_stdout_for_the_summary_lines(app, app_config, s
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in stdout.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"user {shop.id} <") and "план:" in lines[0], stdout
+
+
+def _product_listings(sandbox) -> int:
+    return sum(1 for r in sandbox.requests("evotor") if r["path"].endswith("/products"))
+
+
+def test_a_cron_run_right_after_the_cron_refresh_does_not_fetch_the_catalog_again(app, shop, sandbox, sync):
+    """bin/evosync-cron refreshes every catalog, then syncs: the run reuses a catalog that fresh."""
+    from datetime import timedelta
+
+    from evosync.catalog.models import CatalogState
+    from evosync.db import utcnow
+
+    app.config["SYNC_CATALOG_MAX_AGE"] = 300
+    before = _product_listings(sandbox)  # the shop fixture has just refreshed the catalog
+    assert before > 0
+    outcome = sync(shop.id)
+    assert outcome.status == "succeeded", outcome.line
+    assert _product_listings(sandbox) == before
+    assert len(live_items(sandbox)) > 20
+
+    with app.app_context():  # older than SYNC_CATALOG_MAX_AGE: the run fetches it again
+        state = _db.session.scalar(select(CatalogState).where(CatalogState.user_id == shop.id))
+        state.refreshed_at = utcnow() - timedelta(seconds=301)
+        _db.session.commit()
+    assert sync(shop.id).status == "succeeded"
+    assert _product_listings(sandbox) > before
+
+
+def test_a_manual_run_always_fetches_the_catalog(app, shop, sandbox, sync):
+    """The merchant pressing «Синхронизировать сейчас» expects what Evotor has now."""
+    app.config["SYNC_CATALOG_MAX_AGE"] = 300
+    before = _product_listings(sandbox)
+    assert sync(shop.id, "manual").status == "succeeded"
+    assert _product_listings(sandbox) > before
