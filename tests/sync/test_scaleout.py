@@ -18,6 +18,7 @@ from evosync.extensions import db as _db
 from evosync.sync.models import SyncConfig
 from evosync.sync.models_runs import SyncLease, SyncRun
 from tests.factories import connect_accounts
+from tests.sync.conftest import include_stores
 from tests.sync.helpers import ROOT, cli_env, flask_cmd
 
 PRODUCTS = 24
@@ -41,8 +42,10 @@ def _fleet_users(app, make_user, sandbox, count: int) -> list:
             vk_user_id=sandbox.vk_fleet_user_id,
             group_id=sandbox.vk_fleet_group_ids[index],
         )
+        include_stores(app, user.id)  # configured: a user with no rules never syncs
         with app.app_context():
-            _db.session.add(SyncConfig(user_id=user.id, is_enabled=True, confirmed_at=utcnow()))
+            config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user.id))
+            config.is_enabled, config.confirmed_at = True, utcnow()
             _db.session.commit()
         users.append(user)
     return users
