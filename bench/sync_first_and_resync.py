@@ -39,8 +39,13 @@ def clear_log(url: str) -> None:
 def setup(app, url: str) -> int:
     """A user with both sandbox connections and the sync enabled + confirmed; returns the user id."""
     from flask_migrate import upgrade
+    from sqlalchemy import select
 
     from evosync.auth.service import create_user
+    from evosync.catalog.models import CatalogStore
+    from evosync.catalog.refresh import refresh_catalog
+    from evosync.catalog.service import set_filter
+    from evosync.connections.clients import evotor_client_for
     from evosync.connections.service import save_tokens
     from evosync.db import utcnow
     from evosync.extensions import db
@@ -61,6 +66,12 @@ def setup(app, url: str) -> int:
     )
     vk.vk_group_id = SHOP_GROUP_ID
     db.session.add(SyncConfig(user_id=user.id, is_enabled=True, confirmed_at=utcnow()))
+    db.session.commit()
+    # A user without rules is «Не настроено» and never syncs: fetch the catalog and include every store
+    # (the same products as no rules at all).
+    refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
+    for store in db.session.scalars(select(CatalogStore).where(CatalogStore.user_id == user.id)):
+        set_filter(user.id, "store", store, "include")
     db.session.commit()
     return user.id
 
