@@ -129,8 +129,7 @@ def remove_rule(rule_id: int):
     rule = queries.get_rule_for_user(current_user.id, rule_id) or abort(404)
     service.remove_rule(current_user.id, rule)
     db.session.commit()
-    html = render_template("catalog/_summary.html", snap=load_snapshot(current_user.id), oob=True)
-    return html, 200, {"HX-Trigger": RULES_CHANGED}
+    return _rules_changed()
 
 
 @bp.route("/rules/reset", methods=["POST"])
@@ -139,6 +138,11 @@ def reset_rules():
     """Delete every rule; the tables and the rules list re-render on the event."""
     service.reset_rules(current_user.id)
     db.session.commit()
+    return _rules_changed()
+
+
+def _rules_changed():
+    """The summary out of band, and the event that makes the tables and the rules list re-fetch."""
     html = render_template("catalog/_summary.html", snap=load_snapshot(current_user.id), oob=True)
     return html, 200, {"HX-Trigger": RULES_CHANGED}
 

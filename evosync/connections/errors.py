@@ -1,5 +1,7 @@
 """Errors the connections feature raises to its callers (views, CLI, other services)."""
 
+VK_TOKEN_REVOKED_RU = "Токен отозван — подключите ВКонтакте заново."  # noqa: S105 - a message, not a secret
+
 
 class ConnectionProblem(Exception):
     """Base: ``message_ru`` is shown to the merchant, ``code`` is stable for logic and tests."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import requests
 from flask import current_app
 
-from evosync.connections.errors import ConnectionBroken
+from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionBroken
 from evosync.connections.models import Connection
 from evosync.connections.tokens import access_token
 from evosync.connections.vault_access import vault
@@ -147,7 +147,7 @@ def check_vk(connection: Connection) -> Verdict:
                 "error", "market_off", "В сообществе выключены Товары — включите их в настройках сообщества."
             )
     except vk_errors.TokenInvalid:
-        return Verdict("error", "token_revoked", "Токен отозван — подключите ВКонтакте заново.")
+        return Verdict("error", "token_revoked", VK_TOKEN_REVOKED_RU)
     except vk_errors.Captcha:
         return Verdict(
             "error",

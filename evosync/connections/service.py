@@ -12,7 +12,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
-from evosync.connections.errors import ConnectionProblem
+from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionProblem
 from evosync.connections.health import check_connection, vk_client
 from evosync.connections.models import Connection, OAuthState
 from evosync.connections.queries import get_connection
@@ -152,16 +152,23 @@ def load_vk_profile(connection: Connection, token: str) -> None:
     connection.avatar_url = connection.avatar_url or user.photo_100
 
 
+def _ask_vk(call, failure_ru: str, failure_code: str):
+    """Run one VK call for the community picker; a revoked token or any VK trouble → ConnectionProblem."""
+    try:
+        return call()
+    except vk_errors.TokenInvalid:
+        raise ConnectionProblem(VK_TOKEN_REVOKED_RU, "token_revoked") from None
+    except (vk_errors.VkError, requests.RequestException):
+        raise ConnectionProblem(failure_ru, failure_code) from None
+
+
 def admin_communities(connection: Connection) -> list[VkGroup]:
     """Communities the VK user administers, for the picker."""
-    try:
-        return vk_client(connection, timeout=(5, 15)).groups_admin()
-    except vk_errors.TokenInvalid:
-        raise ConnectionProblem("Токен отозван — подключите ВКонтакте заново.", "token_revoked") from None
-    except (vk_errors.VkError, requests.RequestException):
-        raise ConnectionProblem(
-            "Не удалось получить список сообществ — попробуйте ещё раз.", "vk_error"
-        ) from None
+    return _ask_vk(
+        lambda: vk_client(connection, timeout=(5, 15)).groups_admin(),
+        "Не удалось получить список сообществ — попробуйте ещё раз.",
+        "vk_error",
+    )
 
 
 def choose_community(connection: Connection, raw_group_id: str) -> VkGroup:
@@ -169,15 +176,11 @@ def choose_community(connection: Connection, raw_group_id: str) -> VkGroup:
     raw = (raw_group_id or "").strip().lstrip("-")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
         raise ConnectionProblem("Выберите сообщество из списка.", "bad_input")
-    client = vk_client(connection, timeout=(5, 15))
-    try:
-        group = client.group_by_id(int(raw))
-    except vk_errors.TokenInvalid:
-        raise ConnectionProblem("Токен отозван — подключите ВКонтакте заново.", "token_revoked") from None
-    except (vk_errors.VkError, requests.RequestException):
-        raise ConnectionProblem(
-            "ВКонтакте не нашёл это сообщество — выберите его из списка.", "not_found"
-        ) from None
+    group = _ask_vk(
+        lambda: vk_client(connection, timeout=(5, 15)).group_by_id(int(raw)),
+        "ВКонтакте не нашёл это сообщество — выберите его из списка.",
+        "not_found",
+    )
     if not group.is_admin:
         raise ConnectionProblem("Вы не администратор этого сообщества — выберите другое.", "not_admin")
     connection.vk_group_id = group.id

@@ -12,7 +12,7 @@ import requests
 from flask import current_app
 from sqlalchemy import update
 
-from evosync.connections.errors import ConnectionBroken
+from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionBroken
 from evosync.connections.models import Connection
 from evosync.connections.vault_access import vault
 from evosync.db import as_utc, utcnow
@@ -156,5 +156,5 @@ def _refresh_at_provider(connection: Connection) -> TokenSet:
 
 def _revoked_message(provider: str) -> str:
     if provider == "vk":
-        return "Токен отозван — подключите ВКонтакте заново."
+        return VK_TOKEN_REVOKED_RU
     return "Токен Эвотора недействителен — подключите Эвотор заново."

@@ -55,13 +55,7 @@ def index():
 @login_required
 def toggle():
     """Flip the master switch (no fields); HTMX gets the switch plus the status out of band."""
-    message = None
-    try:
-        config_service.toggle(current_user.id)
-        db.session.commit()
-    except ConfigRefused as refused:
-        db.session.rollback()
-        message = refused.message_ru
+    message = _attempt(config_service.toggle)
     if not _htmx():
         if message:
             flash(message, "warning")
@@ -73,13 +67,7 @@ def toggle():
 @login_required
 def confirm():
     """Confirm the rules (sets confirmed_at) when the switch is on, a store syncs and both connections work."""
-    message = None
-    try:
-        config_service.confirm(current_user.id)
-        db.session.commit()
-    except ConfigRefused as refused:
-        db.session.rollback()
-        message = refused.message_ru
+    message = _attempt(config_service.confirm)
     notice, started = (None, False) if message else _kick_first_run(current_user.id)
     if not _htmx():
         flash(message or notice, "warning" if message else "success")
@@ -88,6 +76,17 @@ def confirm():
     headers = {"HX-Trigger": "sync-run-started"} if started else {}
     html = render_template("sync/_status.html", confirm_message=message, confirm_notice=notice, **_context())
     return html, 200, headers
+
+
+def _attempt(action) -> str | None:
+    """Run ``action(user_id)`` and commit; on ConfigRefused roll back and return its Russian reason."""
+    try:
+        action(current_user.id)
+        db.session.commit()
+    except ConfigRefused as refused:
+        db.session.rollback()
+        return refused.message_ru
+    return None
 
 
 def _kick_first_run(user_id: int) -> tuple[str, bool]:
