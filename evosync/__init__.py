@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     from evosync.auth.loader import init_login
     from evosync.connections.oauth import init_oauth
     from evosync.extensions import csrf, db, limiter, migrate
+    from evosync.tasks.queue import init_app as init_tasks
 
     db.init_app(app)
     migrate.init_app(
@@ -67,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_oauth(app)
     init_login(app)
+    init_tasks(app)
     # Import the models so metadata (and `flask db check`) sees every table.
     from evosync import models  # noqa: F401
 
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from evosync.sync.cli_run import bp as sync_run_cli
     from evosync.sync.views import bp as sync_bp
     from evosync.sync.views_runs import bp as sync_runs_bp
+    from evosync.tasks.cli import bp as tasks_cli
 
     for bp in (
         main_bp,
@@ -99,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         sync_config_cli,
         sync_run_cli,
         sync_runs_bp,
+        tasks_cli,
     ):
         app.register_blueprint(bp)
 

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     # Number of trusted reverse proxies in front of the app (nginx = 1); 0 trusts no X-Forwarded-* header.
     "PROXY_HOPS": 0,
     "SANDBOX": False,
+    # Task queue storage: None = a SQLite file in instance/ (separate from the app database).
+    "TASKS_URL": None,
     "SANDBOX_URL": SANDBOX_DEFAULT_URL,
     # Sessions: server-side session rows; the cookie only names one (see auth/sessions.py).
     "SESSION_COOKIE_HTTPONLY": True,
