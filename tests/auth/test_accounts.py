@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from evosync.auth.models import LoginSession, User
@@ -16,9 +17,25 @@ def test_register_creates_account_and_logs_in(client, db):
     user = db.session.scalar(select(User))
     assert user.email == "shop@example.ru"
     assert user.password_hash.startswith("$argon2id$")
-    params = dict(p.split("=") for p in user.password_hash.split("$")[3].split(","))
-    assert int(params["m"]) >= 19456 and int(params["t"]) >= 2
     assert client.get("/connections").status_code == 200
+
+
+def test_default_password_hash_meets_owasp_and_production_refuses_less(make_app, app_config):
+    from evosync.auth.passwords import hash_password
+    from evosync.config import DEFAULTS, ConfigError
+
+    strong = {
+        k: v
+        for k, v in app_config.items()
+        if k not in ("PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_TIME_COST")
+    }
+    with make_app(strong).app_context():
+        stored = hash_password("a long pass phrase")
+    params = dict(p.split("=") for p in stored.split("$")[3].split(","))
+    assert int(params["m"]) == DEFAULTS["PASSWORD_HASH_MEMORY_KIB"] >= 19456
+    assert int(params["t"]) == DEFAULTS["PASSWORD_HASH_TIME_COST"] >= 2
+    with pytest.raises(ConfigError, match="PASSWORD_HASH"):
+        make_app({**app_config, "ENV": "production"})
 
 
 def test_register_rejects_duplicate_email_case_insensitively(client, make_user, db):

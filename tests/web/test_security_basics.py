@@ -81,6 +81,10 @@ def test_cross_site_post_is_refused(client, user):
     assert response.status_code == 403
 
 
+# Production refuses the suite's cheap password hashing; production-mode apps get the real cost.
+STRONG_HASH = {"PASSWORD_HASH_MEMORY_KIB": 19456, "PASSWORD_HASH_TIME_COST": 2}
+
+
 def _assert_security_headers(response, production=False):
     csp = response.headers["Content-Security-Policy"]
     assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp
@@ -92,13 +96,15 @@ def _assert_security_headers(response, production=False):
         assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
 
 
-def test_headers_on_page_fragment_404_and_500(app, client, user, login):
+def test_headers_on_page_fragment_404_and_500(app_config, make_app, user):
+    app = make_app(app_config)  # a fresh app: the route below is added before its first request
+
     @app.route("/_boom")
     def boom():
         raise RuntimeError("secret detail SELECT * FROM users /work/main/evosync")
 
-    login(user.email)
-    auth_client = client
+    auth_client = app.test_client()
+    auth_client.post("/login", data={"email": user.email, "password": "correct horse battery"})
 
     page = auth_client.get("/connections")
     assert page.headers["Cache-Control"] == "no-store"
@@ -124,7 +130,7 @@ def test_headers_on_page_fragment_404_and_500(app, client, user, login):
 
 
 def test_hsts_in_production(app_config, make_app):
-    production_app = make_app({**app_config, "ENV": "production", "SECRET_KEY": "p" * 40})
+    production_app = make_app({**app_config, **STRONG_HASH, "ENV": "production", "SECRET_KEY": "p" * 40})
     response = production_app.test_client().get("/healthz")
     _assert_security_headers(response, production=True)
 
@@ -137,14 +143,16 @@ def test_healthz(client, db):
 
 @pytest.mark.parametrize("secret", [None, "", "dev-only-insecure-secret-key", "short"])
 def test_production_refuses_to_start_with_bad_secret_key(secret, app_config):
-    config = {**app_config, "ENV": "production", "SECRET_KEY": secret}
+    config = {**app_config, **STRONG_HASH, "ENV": "production", "SECRET_KEY": secret}
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app(config)
 
 
 def test_production_refuses_to_start_without_token_keys(app_config):
     with pytest.raises(ConfigError, match="TOKEN_KEYS"):
-        create_app({**app_config, "ENV": "production", "SECRET_KEY": "p" * 40, "TOKEN_KEYS": None})
+        create_app(
+            {**app_config, **STRONG_HASH, "ENV": "production", "SECRET_KEY": "p" * 40, "TOKEN_KEYS": None}
+        )
 
 
 def test_login_is_throttled_per_account_even_when_the_client_rotates_x_forwarded_for(client, user):
@@ -204,7 +212,13 @@ def test_x_forwarded_for_is_trusted_only_with_configured_proxy_hops(app_config, 
 
 def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(app_config, make_app, make_user):
     production = make_app(
-        {**app_config, "ENV": "production", "SECRET_KEY": "p" * 40, "SESSION_COOKIE_SECURE": True}
+        {
+            **app_config,
+            **STRONG_HASH,
+            "ENV": "production",
+            "SECRET_KEY": "p" * 40,
+            "SESSION_COOKIE_SECURE": True,
+        }
     )
     user = make_user()
     client = production.test_client()
