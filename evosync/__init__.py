@@ -38,9 +38,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from evosync.routing import install_converters
 
     install_converters(app)
-    from evosync.db import as_utc
+    from evosync.db import as_utc, format_msk
 
     app.jinja_env.filters["utc"] = as_utc
+    app.jinja_env.filters["localtime"] = format_msk
     _register_blueprints(app)
 
     from evosync import errors, headers
@@ -53,7 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from evosync.auth.loader import init_login
     from evosync.connections.oauth import init_oauth
-    from evosync.extensions import csrf, db, limiter, migrate
+    from evosync.extensions import csrf, db, limiter, mail, migrate
     from evosync.tasks.queue import init_app as init_tasks
 
     db.init_app(app)
@@ -66,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     init_oauth(app)
     init_login(app)
     init_tasks(app)
@@ -74,7 +76,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from evosync.auth import views_account  # noqa: F401 - registers /account
+    from evosync.admin.views import bp as admin_bp
+    from evosync.auth import views_account, views_confirm, views_password  # noqa: F401 - register their routes
     from evosync.auth.cli import bp as users_cli
     from evosync.auth.views import bp as auth_bp
     from evosync.catalog.cli import bp as catalog_cli
@@ -92,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         main_bp,
         auth_bp,
+        admin_bp,
         users_cli,
         connections_bp,
         connections_cli,

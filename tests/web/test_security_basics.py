@@ -124,7 +124,9 @@ def test_headers_on_page_fragment_404_and_500(app, client, user, login):
 
 
 def test_hsts_in_production(app_config, make_app):
-    production_app = make_app({**app_config, "ENV": "production", "SECRET_KEY": "p" * 40})
+    production_app = make_app(
+        {**app_config, "ENV": "production", "SECRET_KEY": "p" * 40, "PUBLIC_URL": "https://evosync.example"}
+    )
     response = production_app.test_client().get("/healthz")
     _assert_security_headers(response, production=True)
 
