@@ -16,7 +16,7 @@ def confirm(token: str):
     """Confirm the email; logged-out visitors are sent to the login page afterwards."""
     user = mail_tokens.consume(token, "confirm")
     if user is None:
-        return render_template("auth/link_invalid.html", purpose="confirm"), 400
+        return render_template("auth/link_invalid.html", purpose="confirm"), 404
     if service.confirm_email(user):
         log_event(user.id, "email_confirmed")
     db.session.commit()

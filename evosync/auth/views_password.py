@@ -31,7 +31,7 @@ def forgot_password():
 
 
 def _invalid_link():
-    return render_template("auth/link_invalid.html", purpose="reset"), 400
+    return render_template("auth/link_invalid.html", purpose="reset"), 404
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
