@@ -1,6 +1,6 @@
 """``notify(user_id, kind, **context)``: one mail per problem per day, if the user has that kind switched on.
 
-Kinds and their mails are in ``KINDS``; ``subject`` in the context names the problem for the dedup (the
+Kinds and their mails are in ``KINDS``; ``about`` in the context names the problem for the dedup (the
 provider and reason of a broken connection), so a different problem still gets its own mail. Flush only:
 the dedup row commits with the caller's transaction and the mail is delivered by the queue.
 """
@@ -98,7 +98,7 @@ def notify(user_id: int, kind: str, **context) -> bool:
     user = db.session.get(User, user_id)
     if user is None or user.suspended_at is not None or not is_enabled(user_id, kind):
         return False
-    if not _claim(user_id, kind, str(context.get("subject", ""))[:128]):
+    if not _claim(user_id, kind, str(context.get("about", ""))[:128]):
         return False
     queue_mail(user.email, f"notify_{kind}", account_url=link("auth.account"), **context)
     log.info("notification %s queued for user %s", kind, user_id)

@@ -30,12 +30,12 @@ def connection_changed(connection: Connection, previous_status: str | None) -> N
         notify(
             connection.user_id,
             "connection_broken",
-            subject=f"{connection.provider}:{connection.reason_code}",
+            about=f"{connection.provider}:{connection.reason_code}",
             provider=name,
             message=connection.message or "",
         )
     elif connection.status == "ok" and previous_status == "error":
-        notify(connection.user_id, "connection_recovered", subject=connection.provider, provider=name)
+        notify(connection.user_id, "connection_recovered", about=connection.provider, provider=name)
 
 
 def run_failed(user_id: int) -> None:
