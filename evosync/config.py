@@ -56,7 +56,6 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
     "LOGIN_LIMIT_PER_CLIENT": "30 per 15 minutes",
-    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "REGISTER_LIMIT_PER_CLIENT": "20 per hour",
     # Failed logins (see docs/accounts.md): per account+client a growing delay after a few free tries; per
     # account across all clients a smaller capped delay that only applies to clients that have failed too.
