@@ -8,6 +8,7 @@ from evosync.auth.models import User
 from evosync.auth.models_security import SecurityEvent
 from evosync.sync.config_service import setup_problem
 from tests.accounts.conftest import path_of
+from tests.factories import connect_accounts
 from tests.mail_capture import links, subject_of
 
 ADMIN_ROUTES = [
@@ -110,3 +111,10 @@ def test_logout_everywhere_ends_every_session(app, user, db):
     assert second.get("/connections").status_code == 302
     kinds = db.session.scalars(select(SecurityEvent.kind).where(SecurityEvent.user_id == user.id)).all()
     assert "sessions_revoked" in kinds
+
+
+def test_connections_added_and_removed_are_in_the_security_log(app, auth_client, user, sandbox, db):
+    connect_accounts(app, user.id, sandbox, vk=False)
+    assert auth_client.post("/evotor/disconnect").status_code in (302, 303)
+    page = auth_client.get("/account").get_data(as_text=True)
+    assert "Подключение добавлено: Эвотор" in page and "Подключение удалено: Эвотор" in page
