@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from evosync.auth.passwords import MIN_MEMORY_KIB, MIN_TIME_COST
 from evosync.sandbox.urls import SANDBOX_DEFAULT_URL, provider_urls
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - a marker that production refuses
@@ -77,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     # The site's external base URL, used in every link of a mail (no request to take it from in a task).
     "PUBLIC_URL": None,
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # argon2id cost; production refuses less than OWASP's minimum (19 MiB, t=2).
+    "PASSWORD_HASH_MEMORY_KIB": 47104,
+    "PASSWORD_HASH_TIME_COST": 2,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 
@@ -94,6 +98,8 @@ INT_KEYS = (
     "LOGIN_THROTTLE_MAX_SECONDS",
     "LOGIN_THROTTLE_ACCOUNT_MAX_SECONDS",
     "LOGIN_THROTTLE_WINDOW_MINUTES",
+    "PASSWORD_HASH_MEMORY_KIB",
+    "PASSWORD_HASH_TIME_COST",
 )
 
 
@@ -185,5 +191,10 @@ def check_production_config(app: Flask) -> None:
     public = str(app.config.get("PUBLIC_URL") or "")
     if not public.startswith(("https://", "http://")):
         problems.append("PUBLIC_URL is missing (the site's external base URL, used in mail links)")
+    if (
+        app.config["PASSWORD_HASH_MEMORY_KIB"] < MIN_MEMORY_KIB
+        or app.config["PASSWORD_HASH_TIME_COST"] < MIN_TIME_COST
+    ):
+        problems.append("PASSWORD_HASH_MEMORY_KIB / _TIME_COST are below argon2id's minimum (19456 KiB, t=2)")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

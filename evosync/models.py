@@ -6,16 +6,10 @@ from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, C
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
 from evosync.notifications.models import NotificationSent, NotificationSwitch
-from evosync.sync.models import SyncConfig, SyncFilter
-from evosync.sync.models_runs import (
-    SyncAlbum,
-    SyncLease,
-    SyncPlaceholderPhoto,
-    SyncRun,
-    SyncRunError,
-    SyncVkItem,
-)
-from evosync.sync.settings import SyncSettings
+from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.sync.config.models import SyncSettings
+from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
+from evosync.sync.runs.models import SyncRun, SyncRunError
 
 __all__ = [
     "AccountToken",
@@ -29,6 +23,7 @@ __all__ = [
     "LoginThrottle",
     "NotificationSent",
     "NotificationSwitch",
+    "RuleSetStamp",
     "SecurityEvent",
     "SyncAlbum",
     "SyncConfig",

@@ -10,7 +10,7 @@ from evosync.auth.models import User
 from evosync.connections.models import Connection
 from evosync.extensions import db
 from evosync.jobs.models import Job
-from evosync.sync.models_runs import SyncRun
+from evosync.sync.runs.models import SyncRun
 from evosync.tasks.queue import huey
 
 RECENT_RUNS = 10

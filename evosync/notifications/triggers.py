@@ -14,7 +14,7 @@ from sqlalchemy import select
 from evosync.connections.models import Connection
 from evosync.extensions import db
 from evosync.notifications.service import notify
-from evosync.sync.models_runs import SyncRun
+from evosync.sync.runs.models import SyncRun
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
 # Reasons a merchant has to act on (reconnect, switch Market back on); transient trouble is not mailed, and a

@@ -1,7 +1,7 @@
 """accounts mail notifications
 
 Revision ID: 2df6fe232aeb
-Revises: 00cc113e07ca
+Revises: 8f4c1d2e6a55
 Create Date: 2026-12-01 20:54:35.052010
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2df6fe232aeb'
-down_revision = '00cc113e07ca'
+down_revision = '8f4c1d2e6a55'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from evosync.auth.models import User
 from evosync.auth.models_security import SecurityEvent
-from evosync.sync.config_service import setup_problem
+from evosync.sync.config.service import setup_problem
 from tests.accounts.conftest import path_of
 from tests.factories import connect_accounts
 from tests.mail_capture import links, subject_of

@@ -12,8 +12,8 @@ from evosync.connections.queries import get_connection
 from evosync.db import utcnow
 from evosync.extensions import db as _db
 from evosync.notifications.models import NotificationSent
-from evosync.sync import outcomes
-from evosync.sync.models_runs import SyncRun
+from evosync.sync.engine import outcomes
+from evosync.sync.runs.models import SyncRun
 from evosync.vk.errors import Captcha
 from tests.accounts.conftest import path_of
 from tests.factories import connect_accounts
