@@ -12,7 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evosync import errors, headers
 from evosync import models as _models  # noqa: F401 - every table on the metadata for Alembic and `db check`
-from evosync.auth import views_account  # noqa: F401 - registers /account on the auth blueprint
+from evosync.admin.views import bp as admin_bp
+from evosync.auth import views_account, views_confirm, views_password  # noqa: F401 - routes on the auth blueprint
 from evosync.auth.cli import bp as users_cli
 from evosync.auth.loader import init_login
 from evosync.auth.views import bp as auth_bp
@@ -23,8 +24,8 @@ from evosync.connections import views_vk  # noqa: F401 - registers the VK routes
 from evosync.connections.cli import connections_cli, tokens_cli
 from evosync.connections.oauth import init_oauth
 from evosync.connections.views import bp as connections_bp
-from evosync.db import as_utc
-from evosync.extensions import csrf, db, limiter, migrate
+from evosync.db import as_utc, format_msk
+from evosync.extensions import csrf, db, limiter, mail, migrate
 from evosync.main.views import bp as main_bp
 from evosync.routing import install_converters
 from evosync.sync.config.cli import bp as sync_config_cli
@@ -39,6 +40,7 @@ __version__ = "1.8.0"
 BLUEPRINTS = (
     main_bp,
     auth_bp,
+    admin_bp,
     users_cli,
     connections_bp,
     connections_cli,
@@ -74,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     install_converters(app)
     app.jinja_env.filters["utc"] = as_utc
+    app.jinja_env.filters["localtime"] = format_msk
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -86,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=MIGRATIONS)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     init_oauth(app)
     init_login(app)
     init_tasks(app)
