@@ -13,10 +13,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from evosync import errors, headers
 from evosync import models as _models  # noqa: F401 - every table on the metadata for Alembic and `db check`
 from evosync.admin.views import bp as admin_bp
-from evosync.auth import views_account, views_confirm, views_password  # noqa: F401 - routes on the auth blueprint
 from evosync.auth.cli import bp as users_cli
 from evosync.auth.loader import init_login
 from evosync.auth.views import bp as auth_bp
+from evosync.auth.views_account import bp as account_bp
+from evosync.auth.views_confirm import bp as confirm_bp
+from evosync.auth.views_password import bp as password_bp
 from evosync.catalog.cli import bp as catalog_cli
 from evosync.catalog.views import bp as catalog_bp
 from evosync.config import check_production_config, load_config
@@ -40,6 +42,9 @@ __version__ = "1.8.0"
 BLUEPRINTS = (
     main_bp,
     auth_bp,
+    account_bp,
+    confirm_bp,
+    password_bp,
     admin_bp,
     users_cli,
     connections_bp,

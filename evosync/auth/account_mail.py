@@ -14,13 +14,13 @@ from evosync.mail.service import link, queue_mail
 def send_confirmation(user: User) -> None:
     """A link that confirms the email (valid 24 hours)."""
     token = mail_tokens.issue(user, "confirm")
-    queue_mail(user.email, "confirm", confirm_url=link("auth.confirm", token=token))
+    queue_mail(user.email, "confirm", confirm_url=link("confirm.confirm", token=token))
 
 
 def send_reset(user: User) -> None:
     """A one-time link to set a new password (valid 1 hour)."""
     token = mail_tokens.issue(user, "reset")
-    queue_mail(user.email, "reset", reset_url=link("auth.reset_password", token=token))
+    queue_mail(user.email, "reset", reset_url=link("password.reset_password", token=token))
 
 
 def send_register_attempt(user: User) -> None:
@@ -29,6 +29,6 @@ def send_register_attempt(user: User) -> None:
     queue_mail(
         user.email,
         "register_existing",
-        reset_url=link("auth.reset_password", token=token),
+        reset_url=link("password.reset_password", token=token),
         login_url=link("auth.login"),
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from evosync.auth import service
 from evosync.auth.forms import NotificationsForm, PasswordChangeForm
 from evosync.auth.security_log import KINDS_RU, log_event, recent_events
 from evosync.auth.sessions import end_all_sessions
-from evosync.auth.views import bp
 from evosync.extensions import db
 from evosync.notifications import service as notifications
+
+bp = Blueprint("account", __name__)
 
 
 def _page(form: PasswordChangeForm, status: int = 200):
@@ -43,7 +44,7 @@ def account():
         log_event(current_user.id, "password_changed")
         db.session.commit()
         flash("Пароль изменён. Все остальные сеансы завершены.", "success")
-        return redirect(url_for("auth.account"))
+        return redirect(url_for("account.account"))
     return _page(form, 400 if form.is_submitted() else 200)
 
 
@@ -52,12 +53,12 @@ def account():
 def save_notifications():
     """Store the per-kind switches (checkbox ``kind`` present = on)."""
     if not NotificationsForm().validate_on_submit():
-        return redirect(url_for("auth.account"))
+        return redirect(url_for("account.account"))
     chosen = {kind for kind in notifications.KINDS if request.form.get(kind)}
     notifications.set_switches(current_user.id, chosen)
     db.session.commit()
     flash("Настройки уведомлений сохранены.", "success")
-    return redirect(url_for("auth.account"))
+    return redirect(url_for("account.account"))
 
 
 @bp.route("/account/logout-everywhere", methods=["POST"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from evosync.auth import account_mail, mail_tokens, service
 from evosync.auth.security_log import log_event
-from evosync.auth.views import bp
 from evosync.extensions import db, limiter
+
+bp = Blueprint("confirm", __name__)
 
 
 @bp.route("/confirm/<token>")
@@ -37,4 +38,4 @@ def resend_confirmation():
         account_mail.send_confirmation(current_user)
         db.session.commit()
         flash(f"Письмо со ссылкой отправлено на {current_user.email}.", "success")
-    return redirect(url_for("auth.account"))
+    return redirect(url_for("account.account"))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from evosync.auth import account_mail, mail_tokens, service, throttle
 from evosync.auth.forms import ForgotForm, ResetForm
 from evosync.auth.security_log import log_event
 from evosync.auth.sessions import end_all_sessions
-from evosync.auth.views import begin_session, bp
+from evosync.auth.views import begin_session
 from evosync.extensions import db, limiter
+
+bp = Blueprint("password", __name__)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

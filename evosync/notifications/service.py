@@ -100,6 +100,6 @@ def notify(user_id: int, kind: str, **context) -> bool:
         return False
     if not _claim(user_id, kind, str(context.get("about", ""))[:128]):
         return False
-    queue_mail(user.email, f"notify_{kind}", account_url=link("auth.account"), **context)
+    queue_mail(user.email, f"notify_{kind}", account_url=link("account.account"), **context)
     log.info("notification %s queued for user %s", kind, user_id)
     return True

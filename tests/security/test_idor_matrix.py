@@ -29,8 +29,8 @@ OBJECT_ENDPOINTS = {
     "admin.resume",
     "admin.resend_confirmation",
     # Mailed one-time links: a guessed token names nothing.
-    "auth.confirm",
-    "auth.reset_password",
+    "confirm.confirm",
+    "password.reset_password",
 }
 
 

@@ -18,9 +18,9 @@ PUBLIC = {
     "main.healthz",
     "auth.login",
     "auth.register",
-    "auth.forgot_password",
-    "auth.reset_password",  # the one-time token in the URL is the credential
-    "auth.confirm",  # likewise
+    "password.forgot_password",
+    "password.reset_password",  # the one-time token in the URL is the credential
+    "confirm.confirm",  # likewise
     "static",
 }
 # Operator pages: anonymous visitors and merchants get 404 (the pages do not exist for them).

@@ -271,7 +271,7 @@ def _account_warnings(user_id: int) -> list[Notice]:
     if sync_blocker(user_id) != UNCONFIRMED_RU:
         return []
     text = "Почта не подтверждена — включить синхронизацию можно после перехода по ссылке из письма."
-    return [Notice(text, "auth.account", "Отправить письмо ещё раз")]
+    return [Notice(text, "account.account", "Отправить письмо ещё раз")]
 
 
 def _rule_snapshot(rules: list[SyncFilter]) -> list[list[str]]:
