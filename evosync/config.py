@@ -6,11 +6,14 @@ import os
 from datetime import timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask
 
 from evosync.sandbox.urls import SANDBOX_DEFAULT_URL, provider_urls
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - a marker that production refuses
+# Fernet keys published in this repository (the test suite's): anyone can decrypt what they encrypt.
+PUBLISHED_TOKEN_KEYS = frozenset({"Lm4Wc7N8kq4cAqJ8X0m0q9mJw3rR2cCFe3yU8m0n8aA="})
 
 DEFAULTS: dict[str, Any] = {
     # "production" unless told otherwise: a forgotten setting must fail closed, not open.
@@ -18,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "DATABASE_URL": None,
     "TOKEN_KEYS": None,
+    # The address merchants reach this app at (https://evosync.example.ru); OAuth callback URLs are built
+    # from it, never from the request's Host header. Required in production.
+    "PUBLIC_URL": None,
     "EVOTOR_API_URL": "https://api.evotor.ru",
     "EVOTOR_AUTHORIZE_URL": "https://oauth.evotor.ru/oauth/authorize",
     "EVOTOR_TOKEN_URL": "https://oauth.evotor.ru/oauth/token",
@@ -134,16 +140,37 @@ def database_uri(app: Flask) -> str:
 
 
 def check_production_config(app: Flask) -> None:
-    """Refuse to serve in production with missing or default secrets."""
+    """Refuse to serve in production with missing, default, published or unparsable settings."""
     if app.config["ENV"] != "production":
         return
+    config = app.config
     problems = []
-    secret = app.config.get("SECRET_KEY")
+    secret = config.get("SECRET_KEY")
     if not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 32:
         problems.append("SECRET_KEY is missing, too short (< 32 characters) or the development default")
-    if not app.config.get("TOKEN_KEYS"):
-        problems.append("TOKEN_KEYS is missing (comma-separated Fernet keys)")
-    if not app.config.get("DATABASE_URL"):
+    problems += _token_key_problems(config.get("TOKEN_KEYS"))
+    if not config.get("DATABASE_URL"):
         problems.append("DATABASE_URL is missing")
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        problems.append("RATELIMIT_STORAGE_URI is memory:// (per worker); set a shared one such as redis://")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is false; production cookies must be HTTPS-only")
+    public = str(config.get("PUBLIC_URL") or "")
+    if not public.startswith("https://"):
+        problems.append("PUBLIC_URL is missing or not https:// (OAuth callbacks are built from it)")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _token_key_problems(raw: Any) -> list[str]:
+    """Parse TOKEN_KEYS as the vault will (MultiFernet), so a bad key stops the start, not a later request."""
+    keys = [k.strip() for k in raw.split(",") if k.strip()] if isinstance(raw, str) else list(raw or ())
+    if not keys:
+        return ["TOKEN_KEYS is missing (comma-separated Fernet keys)"]
+    try:
+        MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
+    except (ValueError, TypeError):
+        return ["TOKEN_KEYS holds a value that is not a Fernet key"]
+    if any((k.decode() if isinstance(k, bytes) else k) in PUBLISHED_TOKEN_KEYS for k in keys):
+        return ["TOKEN_KEYS contains the test key published in this repository"]
+    return []

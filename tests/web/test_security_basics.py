@@ -10,6 +10,7 @@ from sqlalchemy import select
 from evosync import create_app
 from evosync.auth.models import LoginSession, User
 from evosync.config import ConfigError
+from tests.factories import production_overrides
 
 
 def _csrf_token(html: str) -> str:
@@ -124,7 +125,7 @@ def test_headers_on_page_fragment_404_and_500(app, client, user, login):
 
 
 def test_hsts_in_production(app_config, make_app):
-    production_app = make_app({**app_config, "ENV": "production", "SECRET_KEY": "p" * 40})
+    production_app = make_app({**app_config, **production_overrides()})
     response = production_app.test_client().get("/healthz")
     _assert_security_headers(response, production=True)
 
@@ -137,14 +138,14 @@ def test_healthz(client, db):
 
 @pytest.mark.parametrize("secret", [None, "", "dev-only-insecure-secret-key", "short"])
 def test_production_refuses_to_start_with_bad_secret_key(secret, app_config):
-    config = {**app_config, "ENV": "production", "SECRET_KEY": secret}
+    config = {**app_config, **production_overrides(SECRET_KEY=secret)}
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app(config)
 
 
 def test_production_refuses_to_start_without_token_keys(app_config):
     with pytest.raises(ConfigError, match="TOKEN_KEYS"):
-        create_app({**app_config, "ENV": "production", "SECRET_KEY": "p" * 40, "TOKEN_KEYS": None})
+        create_app({**app_config, **production_overrides(TOKEN_KEYS=None)})
 
 
 def test_login_is_throttled_per_account_even_when_the_client_rotates_x_forwarded_for(client, user):
@@ -203,9 +204,7 @@ def test_x_forwarded_for_is_trusted_only_with_configured_proxy_hops(app_config, 
 
 
 def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(app_config, make_app, make_user):
-    production = make_app(
-        {**app_config, "ENV": "production", "SECRET_KEY": "p" * 40, "SESSION_COOKIE_SECURE": True}
-    )
+    production = make_app({**app_config, **production_overrides()})
     user = make_user()
     client = production.test_client()
     response = client.post(
