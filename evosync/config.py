@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_CLIENT": "30 per 15 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "REGISTER_LIMIT_PER_CLIENT": "20 per hour",
+    "CONNECT_LIMIT_PER_USER": "20 per 10 minutes",
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
