@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "EVOTOR_API_URL": "https://api.evotor.ru",
     "EVOTOR_AUTHORIZE_URL": "https://oauth.evotor.ru/oauth/authorize",
     "EVOTOR_TOKEN_URL": "https://oauth.evotor.ru/oauth/token",
+    # Hosts besides EVOTOR_API_URL's own that product image URLs may point at (".x.ru" = any subdomain);
+    # each is resolved and refused if it is not a public address. See docs/hostile-inputs.md.
+    "EVOTOR_IMAGE_HOSTS": ".evotor.ru",
     "EVOTOR_CLIENT_ID": None,
     "EVOTOR_CLIENT_SECRET": None,
     "VK_API_URL": "https://api.vk.com/method",
@@ -35,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "VK_TOKEN_URL": "https://id.vk.com/oauth2/auth",
     "VK_USERINFO_URL": "https://id.vk.com/oauth2/user_info",
     "VK_REVOKE_URL": "https://id.vk.com/oauth2/revoke",
+    # Hosts besides VK_API_URL's own that photo upload URLs from VK may point at (VK's upload servers).
+    "VK_UPLOAD_HOSTS": ".vk.com,.vk.ru,.userapi.com",
     "VK_CLIENT_ID": None,
     "VK_CLIENT_SECRET": None,
     "VK_SCOPE": "market photos groups offline",
@@ -126,6 +131,14 @@ def _point_at_sandbox(config: dict[str, Any]) -> None:
     for key, url in provider_urls(config["SANDBOX_URL"]).items():
         if config.get(key) == DEFAULTS[key]:
             config[key] = url
+
+
+def fetch_options(config: dict[str, Any], provider: str) -> dict[str, Any]:
+    """Keyword arguments for EvotorClient / VkClient: the extra allowed hosts and https-only in production."""
+    production = config.get("ENV") == "production"
+    if provider == "evotor":
+        return {"image_hosts": config.get("EVOTOR_IMAGE_HOSTS") or "", "https_only": production}
+    return {"upload_hosts": config.get("VK_UPLOAD_HOSTS") or "", "https_only": production}
 
 
 def database_uri(app: Flask) -> str:

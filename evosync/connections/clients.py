@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from evosync.config import fetch_options
 from evosync.connections.errors import NotConnected
 from evosync.connections.health import vk_client
 from evosync.connections.queries import get_connection
@@ -17,7 +18,12 @@ def evotor_client_for(user_id: int) -> EvotorClient:
     connection = get_connection(user_id, "evotor")
     if connection is None:
         raise NotConnected("Эвотор не подключён — подключите его на странице «Подключения».")
-    return EvotorClient(vault().decrypt(connection.access_token_enc), current_app.config["EVOTOR_API_URL"])
+    config = current_app.config
+    return EvotorClient(
+        vault().decrypt(connection.access_token_enc),
+        config["EVOTOR_API_URL"],
+        **fetch_options(config, "evotor"),
+    )
 
 
 def vk_client_for(user_id: int, **kwargs) -> VkClient:

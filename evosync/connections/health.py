@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import requests
 from flask import current_app
 
+from evosync.config import fetch_options
 from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionBroken
 from evosync.connections.models import Connection
 from evosync.connections.tokens import access_token
@@ -81,6 +82,7 @@ def check_evotor(connection: Connection) -> Verdict:
         current_app.config["EVOTOR_API_URL"],
         timeout=CHECK_TIMEOUT,
         max_retries=1,
+        **fetch_options(current_app.config, "evotor"),
     )
     try:
         client.stores()
@@ -106,7 +108,7 @@ def vk_client(connection: Connection, token: str | None = None, **kwargs) -> VkC
         config["VK_API_URL"],
         version=config["VK_API_VERSION"],
         rps=int(config["VK_RPS"]),
-        **kwargs,
+        **{**fetch_options(config, "vk"), **kwargs},
     )
 
 

@@ -12,6 +12,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select, update
 
+from evosync.config import fetch_options
 from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionProblem
 from evosync.connections.health import check_connection, vk_client
 from evosync.connections.models import Connection, OAuthState
@@ -68,7 +69,10 @@ def connect_evotor_token(user_id: int, token: str) -> Connection:
         raise ConnectionProblem(
             "Вставьте токен Облака Эвотор — строку из личного кабинета Эвотора.", "bad_input"
         )
-    client = EvotorClient(token, current_app.config["EVOTOR_API_URL"], timeout=(5, 15), max_retries=1)
+    config = current_app.config
+    client = EvotorClient(
+        token, config["EVOTOR_API_URL"], timeout=(5, 15), max_retries=1, **fetch_options(config, "evotor")
+    )
     try:
         stores = client.stores()
     except evotor_errors.EvotorError as exc:

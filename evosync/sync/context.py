@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from sqlalchemy import select
 
+from evosync.config import fetch_options
 from evosync.connections.errors import ConnectionBroken
 from evosync.connections.models import Connection
 from evosync.connections.tokens import access_token, mark_broken
@@ -37,6 +38,7 @@ def vk_client(connection: Connection, token: str | None = None) -> VkClient:
         version=config["VK_API_VERSION"],
         rps=int(config["VK_RPS"]),
         retry_policy=policy,
+        **fetch_options(config, "vk"),
     )
 
 
