@@ -67,9 +67,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     load_config(app, overrides)
     app.config["APP_VERSION"] = __version__
     os.makedirs(app.instance_path, exist_ok=True)
-    # Serving (gunicorn through wsgi.py) must refuse bad secrets; `flask db upgrade` and the other
-    # CLI commands run under click and need no SECRET_KEY, so they are not blocked by it.
-    if click.get_current_context(silent=True) is None:
+    # Serving (gunicorn through wsgi.py, or `flask run`) must refuse bad secrets; `flask db upgrade` and the
+    # other CLI commands need no SECRET_KEY, so they are not blocked by it.
+    if _serving():
         check_production_config(app)
     if app.config.get("SECRET_KEY") is None:
         # Only reachable from the CLI: sessions are never signed with this value.
@@ -87,6 +87,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     headers.register(app)
     return app
+
+
+def _serving() -> bool:
+    """True outside the CLI (a WSGI server imported the app) and under `flask run`."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.info_name == "run"
 
 
 def _init_extensions(app: Flask) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from evosync import create_app
 from evosync.auth.models import LoginSession, User
 from evosync.config import ConfigError
+from tests.factories import production_overrides
 
 
 def _csrf_token(html: str) -> str:
@@ -81,10 +82,6 @@ def test_cross_site_post_is_refused(client, user):
     assert response.status_code == 403
 
 
-# Production refuses the suite's cheap password hashing; production-mode apps get the real cost.
-STRONG_HASH = {"PASSWORD_HASH_MEMORY_KIB": 19456, "PASSWORD_HASH_TIME_COST": 2}
-
-
 def _assert_security_headers(response, production=False):
     csp = response.headers["Content-Security-Policy"]
     assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp
@@ -130,15 +127,7 @@ def test_headers_on_page_fragment_404_and_500(app_config, make_app, user):
 
 
 def test_hsts_in_production(app_config, make_app):
-    production_app = make_app(
-        {
-            **app_config,
-            **STRONG_HASH,
-            "ENV": "production",
-            "SECRET_KEY": "p" * 40,
-            "PUBLIC_URL": "https://evosync.example",
-        }
-    )
+    production_app = make_app({**app_config, **production_overrides()})
     response = production_app.test_client().get("/healthz")
     _assert_security_headers(response, production=True)
 
@@ -151,16 +140,14 @@ def test_healthz(client, db):
 
 @pytest.mark.parametrize("secret", [None, "", "dev-only-insecure-secret-key", "short"])
 def test_production_refuses_to_start_with_bad_secret_key(secret, app_config):
-    config = {**app_config, **STRONG_HASH, "ENV": "production", "SECRET_KEY": secret}
+    config = {**app_config, **production_overrides(SECRET_KEY=secret)}
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app(config)
 
 
 def test_production_refuses_to_start_without_token_keys(app_config):
     with pytest.raises(ConfigError, match="TOKEN_KEYS"):
-        create_app(
-            {**app_config, **STRONG_HASH, "ENV": "production", "SECRET_KEY": "p" * 40, "TOKEN_KEYS": None}
-        )
+        create_app({**app_config, **production_overrides(TOKEN_KEYS=None)})
 
 
 def test_login_throttle_ignores_a_rotating_x_forwarded_for_but_spares_other_clients(client, user):
@@ -224,16 +211,7 @@ def test_x_forwarded_for_is_trusted_only_with_configured_proxy_hops(app_config, 
 
 
 def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(app_config, make_app, make_user):
-    production = make_app(
-        {
-            **app_config,
-            **STRONG_HASH,
-            "ENV": "production",
-            "SECRET_KEY": "p" * 40,
-            "SESSION_COOKIE_SECURE": True,
-            "PUBLIC_URL": "https://evosync.example",
-        }
-    )
+    production = make_app({**app_config, **production_overrides()})
     user = make_user()
     client = production.test_client()
     response = client.post(
