@@ -40,6 +40,13 @@ class SyncSettings(db.Model):
     paused_at: Mapped[datetime | None]
     # The rules as they were when the user confirmed (JSON list), to say what changed since.
     confirmed_rules: Mapped[str | None] = mapped_column(Text)
+    # The guard against mass removal (docs/sync.md, «Mass removal»): a run that would take down more than
+    # this share of the published items (and more than 20) holds them back (JSON list of skus) until the
+    # merchant approves exactly that set.
+    removal_threshold_percent: Mapped[int] = mapped_column(default=30, server_default="30")
+    held_removal: Mapped[str | None] = mapped_column(Text)
+    held_at: Mapped[datetime | None]
+    removal_approved: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

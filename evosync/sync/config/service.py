@@ -301,3 +301,12 @@ def changes_since_confirmation(user_id: int, rules: list[SyncFilter]) -> list[st
         if key not in now:
             lines.append(f"удалено правило: {TYPE_NAMES[key[0]]} «{name}» ({MODE_NAMES[mode]})")
     return lines or ["правила менялись, но итог совпадает с подтверждённым"]
+
+
+def set_removal_threshold(user_id: int, raw: str | None) -> None:
+    """Store the mass-removal threshold in percent (1–100); ConfigRefused with a Russian reason if bad."""
+    raw = (raw or "").strip().rstrip("%").strip()
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
+        raise ConfigRefused("Укажите порог целым числом от 1 до 100 (процентов).")
+    get_or_create_settings(user_id).removal_threshold_percent = int(raw)
+    db.session.flush()

@@ -17,6 +17,7 @@ from evosync.sync.config import settings as settings_service
 from evosync.sync.config.forms import parse_settings_form, read_upload
 from evosync.sync.config.settings import BadSettings
 from evosync.sync.config.summary import filter_summary
+from evosync.sync.engine import guard
 from evosync.sync.engine.runner import start_manual_sync
 
 bp = Blueprint("sync", __name__)
@@ -33,6 +34,7 @@ def _context(**extra) -> dict:
         "summary": filter_summary(snap, fetched),
         "changes": config_service.changes_since_confirmation(uid, snap.rules),
         "settings": config_service.get_settings(uid),
+        "held": guard.held_items(config_service.get_settings(uid)),
         **extra,
     }
 
@@ -152,3 +154,31 @@ def reset_placeholder():
     db.session.commit()
     flash("Восстановлена стандартная заглушка.", "success")
     return redirect(url_for("sync.index", _anchor="settings"), 303)
+
+
+@bp.route("/sync/removals/approve", methods=["POST"])
+@login_required
+def approve_removals():
+    """«Снять N товаров»: the held removals may go; a sync starts now to take them down."""
+    count = guard.approve_held(current_user.id)
+    db.session.commit()
+    if count:
+        _, started = _kick_first_run(current_user.id)
+        flash(
+            f"Подтверждено: {count} товаров будут сняты из ВКонтакте" + (" сейчас." if started else "."),
+            "success",
+        )
+    return redirect(url_for("sync.index"), 303)
+
+
+@bp.route("/sync/removal-threshold", methods=["POST"])
+@login_required
+def removal_threshold():
+    """The share of published goods one run may remove without asking (1–100 %)."""
+    _, error = commit_or_refusal(
+        lambda: config_service.set_removal_threshold(current_user.id, request.form.get("percent"))
+    )
+    if error:
+        return _page(400, settings_error=error)
+    flash("Порог сохранён.", "success")
+    return redirect(url_for("sync.index", _anchor="removal-guard"), 303)

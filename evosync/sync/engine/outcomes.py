@@ -35,6 +35,10 @@ FLOOD_RU = "ВКонтакте временно ограничил частые 
 STOPPED_RU = "Синхронизация выключена во время работы — остановлена после текущей пачки."
 MARKET_OFF_RU = "В сообществе выключены «Товары» — включите их в настройках сообщества VK."
 ACCESS_RU = "ВКонтакте запретил доступ к товарам сообщества — проверьте права администратора."
+HELD_RU = (
+    "Не сняли {count} товаров из ВКонтакте: это большая часть магазина. Проверьте список на странице "
+    "«Синхронизация» и подтвердите, если так и задумано."
+)
 INTERNAL_RU = "Внутренняя ошибка синхронизации. Попробуйте позже."
 # Pauses a successful connection check lifts by itself; a captcha waits for the merchant.
 CONNECTION_PAUSES = ("connection", "vk_token", "market_off", "vk_access")
@@ -90,11 +94,15 @@ def skip(user_id: int, run: SyncRun, reason: str, keep_pause: bool = False) -> N
     db.session.commit()
 
 
-def finish(run: SyncRun, ctx: RunContext) -> None:
-    """A run that got through its plan: succeeded, or partial with per-item errors (commits)."""
+def finish(run: SyncRun, ctx: RunContext, held: int = 0) -> None:
+    """A run that got through its plan: succeeded, partial with per-item errors, or held — its removals
+    wait for the merchant's yes (commits)."""
     run.vk_calls = ctx.requests
     run.status = "partial" if run.failed else "succeeded"
     run.message = f"Ошибок по товарам: {run.failed}." if run.failed else None
+    if held:
+        run.status = "held"
+        run.message = HELD_RU.format(count=held)
     run.progress_text, run.progress_percent, run.finished_at = "Готово", 100, utcnow()
     unpause(run.user_id)
     ctx.commit()

@@ -26,8 +26,8 @@ from evosync.extensions import db
 from evosync.jobs.service import start_job
 from evosync.rules.models import SyncConfig
 from evosync.sync.config import service as config_service
+from evosync.sync.engine import guard, outcomes, source
 from evosync.sync.engine import lease as leases
-from evosync.sync.engine import outcomes, source
 from evosync.sync.engine.applier import Applier
 from evosync.sync.engine.context import RunContext
 from evosync.sync.engine.lease import host_name
@@ -125,10 +125,11 @@ def _sync(
     ctx.checkpoint("Составляем план…", 0)
     inputs = source.load_inputs(user_id, group_id, _category(ctx))
     plan = inputs.plan(only)
+    held = guard.hold_removals(user_id, group_id, plan)
     products = {p.id: p for p in inputs.products}
     photos = Photos(user_id, group_id, evotor, placeholder_bytes(source.user_settings(user_id)))
     Applier(ctx, photos, products).apply(plan, inputs.albums, reconciled.duplicates)
-    outcomes.finish(run, ctx)
+    outcomes.finish(run, ctx, held)
 
 
 def run_user(

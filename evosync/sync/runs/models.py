@@ -10,13 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from evosync.db import utcnow
 from evosync.extensions import db
 
-RUN_STATUSES = ("running", "succeeded", "partial", "failed", "skipped")
+RUN_STATUSES = ("running", "succeeded", "partial", "failed", "skipped", "held")
 RUN_STATUS_RU = {
     "running": "выполняется",
     "succeeded": "успешно",
     "partial": "частично",
     "failed": "ошибка",
     "skipped": "пропущен",
+    "held": "ожидает подтверждения",
 }
 TRIGGERS = ("cron", "manual")
 TRIGGER_RU = {"cron": "cron", "manual": "вручную"}
@@ -27,7 +28,9 @@ class SyncRun(db.Model):
 
     __tablename__ = "sync_runs"
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'succeeded', 'partial', 'failed', 'skipped')", name="status"),
+        CheckConstraint(
+            "status IN ('running', 'succeeded', 'partial', 'failed', 'skipped', 'held')", name="status"
+        ),
         CheckConstraint("trigger IN ('cron', 'manual')", name="trigger"),
         Index("ix_sync_runs_user_id_id", "user_id", "id"),
     )

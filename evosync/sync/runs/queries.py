@@ -20,6 +20,7 @@ STATUS_COLOURS = {
     "partial": "#fd7e14",
     "failed": "#dc3545",
     "skipped": "#6c757d",
+    "held": "#fd7e14",
     "running": "#0d6efd",
 }
 
