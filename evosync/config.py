@@ -87,6 +87,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 20,
     "MAIL_BACKEND": None,
     "CONNECT_LIMIT_PER_USER": "20 per 10 minutes",
+    # Catalog refresh, CSV export, plan preview and «Синхронизировать сейчас», each per user.
+    "EXPENSIVE_LIMIT_PER_USER": "30 per 10 minutes",
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # argon2id cost; production refuses less than OWASP's minimum (19 MiB, t=2).
     "PASSWORD_HASH_MEMORY_KIB": 47104,

@@ -27,6 +27,7 @@ from evosync.jobs.queries import get_job_for_user, latest_job
 from evosync.jobs.service import JobBusy, start_job
 from evosync.rules import queries as rules_queries
 from evosync.rules import service as rules_service
+from evosync.throttles import limit_export, limit_refresh
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 RULES_CHANGED = "catalog-rules-changed"
@@ -140,6 +141,7 @@ def _rules_changed():
 
 @bp.route("/refresh", methods=["POST"])
 @login_required
+@limit_refresh
 def start_refresh():
     """Start the background refresh (or show the one already running) and answer the progress panel."""
     uid = current_user.id
@@ -165,6 +167,7 @@ def refresh_status(job_id: int):
 
 @bp.route("/export.csv")
 @login_required
+@limit_export
 def export_csv():
     """Every product with its decision and reason, streamed as CSV (UTF-8 with BOM, «;»-separated)."""
     snap = load_snapshot(current_user.id)

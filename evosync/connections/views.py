@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from evosync.connections import service
@@ -10,9 +10,10 @@ from evosync.connections.callbacks import exchange_code
 from evosync.connections.health import check_connection
 from evosync.connections.oauth import evotor_oauth_enabled, start_authorization, vk_oauth_enabled
 from evosync.connections.queries import connections_by_provider, get_connection
-from evosync.extensions import db, limiter
+from evosync.extensions import db
 from evosync.htmx import is_htmx
 from evosync.refusals import commit_or_refusal
+from evosync.throttles import limit_connects
 
 bp = Blueprint("connections", __name__)
 PROVIDERS = ("evotor", "vk")
@@ -82,20 +83,6 @@ def evotor_token():
         return _dashboard(400, error)
     flash("Эвотор подключён.", "success")
     return redirect(url_for(".index"))
-
-
-def _connect_key() -> str:
-    return f"connect:{current_user.get_id()}"
-
-
-# Starting an OAuth flow writes a state row; a script must not be able to do it thousands of times.
-# One budget for both providers' starts.
-limit_connects = limiter.shared_limit(
-    lambda: current_app.config["CONNECT_LIMIT_PER_USER"],
-    scope="oauth-connect",
-    key_func=_connect_key,
-    error_message="Слишком много попыток подключения подряд — подождите несколько минут и попробуйте снова.",
-)
 
 
 @bp.route("/evotor/connect")

@@ -9,9 +9,10 @@ from evosync.connections import service
 from evosync.connections.callbacks import PROVIDER_NAMES, exchange_code
 from evosync.connections.errors import ConnectionProblem
 from evosync.connections.oauth import start_authorization, vk_oauth_enabled
-from evosync.connections.views import _dashboard, _own_connection, bp, limit_connects
+from evosync.connections.views import _dashboard, _own_connection, bp
 from evosync.extensions import db
 from evosync.refusals import commit_or_refusal
+from evosync.throttles import limit_connects
 
 
 @bp.route("/vk/connect")

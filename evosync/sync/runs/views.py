@@ -12,6 +12,7 @@ from evosync.sync.config.service import ConfigRefused
 from evosync.sync.engine import source
 from evosync.sync.engine.runner import start_manual_sync
 from evosync.sync.runs import queries as q
+from evosync.throttles import limit_plan, limit_sync_now
 
 bp = Blueprint("sync_runs", __name__, url_prefix="/sync")
 CHANGED = {"HX-Trigger": "sync-runs-changed"}
@@ -19,6 +20,7 @@ CHANGED = {"HX-Trigger": "sync-runs-changed"}
 
 @bp.route("/plan")
 @login_required
+@limit_plan
 def preview():
     """«Будет создано N, обновлено M, скрыто K» — from the cache and the mapping, no VK calls."""
     return render_template("sync/_preview.html", plan=source.preview(current_user.id))
@@ -26,6 +28,7 @@ def preview():
 
 @bp.route("/run", methods=["POST"])
 @login_required
+@limit_sync_now
 def run_now():
     """Start a manual sync in the background and answer with the polling progress fragment."""
     return _start(None)
