@@ -22,7 +22,6 @@ from evosync.auth.views_password import bp as password_bp
 from evosync.catalog.cli import bp as catalog_cli
 from evosync.catalog.views import bp as catalog_bp
 from evosync.config import check_production_config, load_config
-from evosync.connections import views_vk  # noqa: F401 - registers the VK routes on the connections blueprint
 from evosync.connections.cli import connections_cli, tokens_cli
 from evosync.connections.oauth import init_oauth
 from evosync.connections.views import bp as connections_bp
