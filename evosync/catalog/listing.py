@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, case, func, literal, not_, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Integer, func, literal, not_, or_, select, text, tuple_
 
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
@@ -120,8 +120,8 @@ def _order(sort: str) -> list:
     return [column.asc().nulls_last(), p.id.asc()]
 
 
-def _search(query: str) -> tuple[list, list]:
-    """(conditions, leading order) of a search: trigram-indexed match, exact article/code/barcode first."""
+def _search(query: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(match, exact) of a search: the trigram-indexed substring match, and the exact article/code/barcode."""
     p = CatalogProduct
     needle = normalise(query)
     if len(needle) >= 3 and db.engine.dialect.name == "sqlite":
@@ -133,14 +133,29 @@ def _search(query: str) -> tuple[list, list]:
         # PostgreSQL's pg_trgm GIN index serves LIKE; one or two letters are too short for any trigram.
         match = p.search_text.contains(needle, autoescape=True)
     raw = query.strip()
+    # Never NULL (NOT of a NULL comparison would drop the row from «the rest»).
     exact = or_(
-        p.article_number == raw,
-        p.code == raw,
+        func.coalesce(p.article_number, "") == raw,
+        func.coalesce(p.code, "") == raw,
         (literal(" ") + p.barcodes + literal(" ")).contains(f" {raw} ", autoescape=True),
     )
-    in_name = p.name_key.contains(needle, autoescape=True)
-    rank = case((exact, 0), (in_name, 1), else_=2)
-    return [match], [rank]
+    return match, exact
+
+
+def _ranked_ids(where: list, query: ProductQuery, page: int) -> list[int]:
+    """One page of a search: exact article/code/barcode matches first, then the rest in the chosen order."""
+    match, exact = _search(query.q)
+    order = _order(query.sort)
+    start = (page - 1) * PER_PAGE
+    # Exact matches are few (an article or a barcode names one product or a handful).
+    first = list(db.session.scalars(select(CatalogProduct.id).where(*where, match, exact).order_by(*order)))
+    ids = first[start : start + PER_PAGE]
+    rest = select(CatalogProduct.id).where(*where, match, not_(exact)).order_by(*order)
+    wanted = PER_PAGE - len(ids)
+    if wanted:
+        rest = rest.limit(wanted).offset(max(0, start - len(first)))
+        ids += list(db.session.scalars(rest))
+    return ids
 
 
 def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, bool]:
@@ -174,6 +189,13 @@ def _keyset(query: ProductQuery, where: list) -> list | None:
     return [value < tuple(anchor) if desc else value > tuple(anchor)]
 
 
+def _page_ids(where: list, query: ProductQuery, page: int) -> list[int]:
+    keyset = _keyset(query, where)
+    ids = select(CatalogProduct.id).where(*where, *(keyset or [])).order_by(*_order(query.sort))
+    ids = ids.limit(PER_PAGE) if keyset else ids.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    return list(db.session.scalars(ids))
+
+
 def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     """Select one page of the user's products matching ``query``; decisions are left to the caller."""
     p = CatalogProduct
@@ -182,23 +204,16 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
         where.append(p.store_id == query.store)
     if query.group:
         where.append(p.group_id.in_(snapshot.subtree(query.group)))
-    lead: list = []
-    if query.q:
-        match, lead = _search(query.q)
-        where.extend(match)
     if query.status:
         synced = synced_condition(snapshot)
         where.append(synced if query.status == "synced" else not_(synced))
-    total, capped = _total(snapshot, query, where)
+    counted = [*where, _search(query.q)[0]] if query.q else where
+    total, capped = _total(snapshot, query, counted)
     pages = max(1, -(-total // PER_PAGE))
     # Past the counting cap the exact page count is unknown, so any page number is allowed.
     page = query.page if capped else min(query.page, pages)
-    keyset = _keyset(query, where)
-    ids = select(p.id).where(*where, *(keyset or [])).order_by(*lead, *_order(query.sort)).limit(PER_PAGE)
-    if keyset is None:
-        ids = ids.offset((page - 1) * PER_PAGE)
     # Ids first (an index-only walk past the skipped rows), then the 50 rows themselves.
-    order = list(db.session.scalars(ids))
+    order = _ranked_ids(where, query, page) if query.q else _page_ids(where, query, page)
     found = {row.id: row for row in db.session.scalars(select(p).where(p.id.in_(order)))} if order else {}
     rows = [found[i] for i in order if i in found]
     if capped:
