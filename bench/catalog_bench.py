@@ -118,7 +118,7 @@ GOALS = {
     "search by barcode": 15,
     "store filter + sort by price": 15,
     "«только синхронизируемые»": 15,
-    "toggle: group exclude / clear": 15,
+    "toggle: product exclude / clear (in request)": 15,
     "toggle: group include / clear (queued)": 15,
     "decisions for every product": 100,
 }
@@ -214,6 +214,7 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
             .offset(999 * PER_PAGE - 1)
             .limit(1)
         )
+        product = db.session.scalar(select(p.evotor_id).where(p.user_id == uid).order_by(p.id).limit(1))
         article, barcode = db.session.execute(
             select(p.article_number, p.barcodes).where(p.user_id == uid).order_by(p.id.desc()).limit(1)
         ).one()
@@ -236,17 +237,19 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
     row("search by barcode", timed(lambda: get("/catalog/products", q=barcode.split()[0]), repeat))
     row("store filter + sort by price", timed(lambda: get("/catalog/products", store=store, sort="price"), repeat))  # fmt: skip
 
-    def toggler(modes):
+    def toggler(entity_type, entity_id, modes):
         modes = iter(modes * repeat)
 
         def toggle():
-            data = {"entity_type": "group", "entity_id": group.evotor_id, "mode": next(modes)}
+            data = {"entity_type": entity_type, "entity_id": entity_id, "mode": next(modes)}
             assert client.post("/catalog/filters", data=data).status_code == 200
 
         return toggle
 
-    row("toggle: group exclude / clear", timed(toggler(["exclude", "clear"]), repeat))
-    row("toggle: group include / clear (queued)", timed(toggler(["include", "clear"]), repeat))
+    row("toggle: product exclude / clear (in request)", timed(toggler("product", product, ["exclude", "clear"]), repeat))  # fmt: skip
+    with app.app_context():
+        print(f"decisions current after the product toggles: {stored.is_current(uid)}")
+    row("toggle: group include / clear (queued)", timed(toggler("group", group.evotor_id, ["include", "clear"]), repeat))  # fmt: skip
     with app.app_context():
         print(
             f"decisions current after the queued toggles: {stored.is_current(uid)}; running the queued task"
