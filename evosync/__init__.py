@@ -12,10 +12,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evosync import errors, headers
 from evosync import models as _models  # noqa: F401 - every table on the metadata for Alembic and `db check`
-from evosync.auth import views_account  # noqa: F401 - registers /account on the auth blueprint
+from evosync.admin.views import bp as admin_bp
 from evosync.auth.cli import bp as users_cli
 from evosync.auth.loader import init_login
 from evosync.auth.views import bp as auth_bp
+from evosync.auth.views_account import bp as account_bp
+from evosync.auth.views_confirm import bp as confirm_bp
+from evosync.auth.views_password import bp as password_bp
 from evosync.catalog.cli import bp as catalog_cli
 from evosync.catalog.views import bp as catalog_bp
 from evosync.config import check_production_config, load_config
@@ -23,8 +26,8 @@ from evosync.connections import views_vk  # noqa: F401 - registers the VK routes
 from evosync.connections.cli import connections_cli, tokens_cli
 from evosync.connections.oauth import init_oauth
 from evosync.connections.views import bp as connections_bp
-from evosync.db import as_utc
-from evosync.extensions import csrf, db, limiter, migrate
+from evosync.db import as_utc, format_msk
+from evosync.extensions import csrf, db, limiter, mail, migrate
 from evosync.main.views import bp as main_bp
 from evosync.routing import install_converters
 from evosync.sync.config.cli import bp as sync_config_cli
@@ -39,6 +42,10 @@ __version__ = "1.8.0"
 BLUEPRINTS = (
     main_bp,
     auth_bp,
+    account_bp,
+    confirm_bp,
+    password_bp,
+    admin_bp,
     users_cli,
     connections_bp,
     connections_cli,
@@ -60,9 +67,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     load_config(app, overrides)
     app.config["APP_VERSION"] = __version__
     os.makedirs(app.instance_path, exist_ok=True)
-    # Serving (gunicorn through wsgi.py) must refuse bad secrets; `flask db upgrade` and the other
-    # CLI commands run under click and need no SECRET_KEY, so they are not blocked by it.
-    if click.get_current_context(silent=True) is None:
+    # Serving (gunicorn through wsgi.py, or `flask run`) must refuse bad secrets; `flask db upgrade` and the
+    # other CLI commands need no SECRET_KEY, so they are not blocked by it.
+    if _serving():
         check_production_config(app)
     if app.config.get("SECRET_KEY") is None:
         # Only reachable from the CLI: sessions are never signed with this value.
@@ -74,6 +81,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     install_converters(app)
     app.jinja_env.filters["utc"] = as_utc
+    app.jinja_env.filters["localtime"] = format_msk
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -81,11 +89,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _serving() -> bool:
+    """True outside the CLI (a WSGI server imported the app) and under `flask run`."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.info_name == "run"
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=MIGRATIONS)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     init_oauth(app)
     init_login(app)
     init_tasks(app)

@@ -52,8 +52,11 @@ def register(app: Flask) -> None:
             return exc
         if exc.code >= 500:
             return _server_error(exc)
-        # Our own aborts carry a Russian description (abort(400, "…")); werkzeug's defaults are English.
-        message = exc.description if exc.description != type(exc).description else None
+        # Our own aborts and limits carry a Russian description (abort(400, "…"), error_message=…);
+        # werkzeug's defaults are English, and a limit without its own message says «5 per 15 minute».
+        description = str(exc.description or "")
+        own = description != type(exc).description and not description.isascii()
+        message = exc.description if own else None
         return render_error(exc.code, message)
 
     @app.errorhandler(Exception)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 
+from evosync.config import fetch_options
 from evosync.connections.errors import NotConnected
 from evosync.connections.models import Connection
 from evosync.connections.queries import get_connection
@@ -23,7 +24,8 @@ T = TypeVar("T")
 
 def evotor_client(token: str, **kwargs: Any) -> EvotorClient:
     """An Evotor client for ``token`` against the configured API."""
-    return EvotorClient(token, current_app.config["EVOTOR_API_URL"], **kwargs)
+    config = current_app.config
+    return EvotorClient(token, config["EVOTOR_API_URL"], **{**fetch_options(config, "evotor"), **kwargs})
 
 
 def evotor_client_for(user_id: int, **kwargs: Any) -> EvotorClient:
@@ -43,7 +45,7 @@ def vk_client(connection: Connection, token: str | None = None, **kwargs: Any) -
         config["VK_API_URL"],
         version=config["VK_API_VERSION"],
         rps=int(config["VK_RPS"]),
-        **kwargs,
+        **{**fetch_options(config, "vk"), **kwargs},
     )
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from evosync.connections import service
 from evosync.connections.callbacks import exchange_code
 from evosync.connections.health import check_connection
-from evosync.connections.oauth import evotor_oauth_enabled, oauth_client, vk_oauth_enabled
+from evosync.connections.oauth import evotor_oauth_enabled, start_authorization, vk_oauth_enabled
 from evosync.connections.queries import connections_by_provider, get_connection
-from evosync.extensions import db
+from evosync.extensions import db, limiter
 from evosync.htmx import is_htmx
 from evosync.refusals import commit_or_refusal
 
@@ -84,13 +84,28 @@ def evotor_token():
     return redirect(url_for(".index"))
 
 
+def _connect_key() -> str:
+    return f"connect:{current_user.get_id()}"
+
+
+# Starting an OAuth flow writes a state row; a script must not be able to do it thousands of times.
+# One budget for both providers' starts.
+limit_connects = limiter.shared_limit(
+    lambda: current_app.config["CONNECT_LIMIT_PER_USER"],
+    scope="oauth-connect",
+    key_func=_connect_key,
+    error_message="Слишком много попыток подключения подряд — подождите несколько минут и попробуйте снова.",
+)
+
+
 @bp.route("/evotor/connect")
 @login_required
+@limit_connects
 def evotor_connect():
-    """Send the user to Evotor's authorize page."""
+    """Send the user to Evotor's authorize page (state + PKCE S256)."""
     if not evotor_oauth_enabled():
         abort(404)
-    return oauth_client("evotor").authorize_redirect(url_for(".evotor_callback", _external=True))
+    return start_authorization("evotor", "connections.evotor_callback")
 
 
 @bp.route("/evotor/callback")

@@ -8,19 +8,20 @@ from flask_login import current_user, login_required
 from evosync.connections import service
 from evosync.connections.callbacks import PROVIDER_NAMES, exchange_code
 from evosync.connections.errors import ConnectionProblem
-from evosync.connections.oauth import oauth_client, vk_oauth_enabled
-from evosync.connections.views import _dashboard, _own_connection, bp
+from evosync.connections.oauth import start_authorization, vk_oauth_enabled
+from evosync.connections.views import _dashboard, _own_connection, bp, limit_connects
 from evosync.extensions import db
 from evosync.refusals import commit_or_refusal
 
 
 @bp.route("/vk/connect")
 @login_required
+@limit_connects
 def vk_connect():
     """Send the user to VK ID (state + PKCE S256 + the configured scopes)."""
     if not vk_oauth_enabled():
         abort(404)
-    return oauth_client("vk").authorize_redirect(url_for(".vk_callback", _external=True))
+    return start_authorization("vk", "connections.vk_callback")
 
 
 @bp.route("/vk/callback")

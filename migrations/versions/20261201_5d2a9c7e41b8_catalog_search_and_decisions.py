@@ -7,7 +7,7 @@ kept in step by triggers on SQLite. Existing rows get their normalised search te
 decisions are marked stale (the next rule change or refresh recomputes them). See docs/catalog.md.
 
 Revision ID: 5d2a9c7e41b8
-Revises: 8f4c1d2e6a55
+Revises: 2df6fe232aeb
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d2a9c7e41b8'
-down_revision = '8f4c1d2e6a55'
+down_revision = '2df6fe232aeb'
 branch_labels = None
 depends_on = None
 
