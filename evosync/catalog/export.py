@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
+from evosync.catalog.stored import is_current
 from evosync.extensions import db
 
 HEADER = (
@@ -75,26 +76,35 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
             p.price,
             p.quantity,
             p.measure_name,
+            p.decision_code,
+            p.decision_source,
         )
         .where(p.user_id == snapshot.user_id)
         .order_by(p.id)
         .execution_options(yield_per=BATCH)
     )
-    # Products without a rule of their own decide per (store, group): one engine call per bucket.
+    # The stored decision when current, else the engine per (store, group) bucket and per ruled product.
+    current = is_current(snapshot.user_id)
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
-    buckets: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
+    buckets: dict[tuple, tuple[str, str, str, str]] = {}
     for count, row in enumerate(db.session.execute(stmt), 1):
-        key = (row.store_id, row.group_id)
-        fixed = buckets.get(key) if row.evotor_id not in ruled else None
+        if current:
+            key = (row.store_id, row.group_id, row.decision_code, row.decision_source)
+        else:
+            key = (row.store_id, row.group_id) if row.evotor_id not in ruled else None
+        fixed = buckets.get(key) if key is not None else None
         if fixed is None:
-            decision = snapshot.product(row.evotor_id, row.store_id, row.group_id)
+            if current:
+                decision = snapshot.resolver.stored_product(row.decision_code, row.decision_source)
+            else:
+                decision = snapshot.product(row.evotor_id, row.store_id, row.group_id)
             fixed = (
                 neutralise(stores.get(row.store_id, row.store_id)),
                 neutralise(paths.get(row.group_id, "") if row.group_id else ""),
                 "да" if decision.syncs else "нет",
                 neutralise(decision.reason),
             )
-            if row.evotor_id not in ruled:
+            if key is not None:
                 buckets[key] = fixed
         writer.writerow(
             (

@@ -1,27 +1,37 @@
-"""The products list: search, store/group/decision filters, sorting and pagination, all in SQL."""
+"""The products list: search, store/group/decision filters, sorting and pagination, all in SQL.
+
+Search is a substring match over the normalised search text (casefolded, ё = е), served by a trigram index
+on both databases; sorts use the per-sort indexes; deep pages follow a keyset cursor (docs/catalog.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, not_, select
+from sqlalchemy import ColumnElement, Integer, func, literal, not_, or_, select, text, tuple_
 
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
+from evosync.catalog.refresh import normalise
+from evosync.catalog.stored import synced_condition
 from evosync.extensions import db
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
 MAX_QUERY = 200
-SORTS = {
-    "name": (CatalogProduct.name.asc(),),
-    "-name": (CatalogProduct.name.desc(),),
-    "article": (CatalogProduct.article_number.asc(),),
-    "price": (CatalogProduct.price.asc(),),
-    "-price": (CatalogProduct.price.desc(),),
-    "quantity": (CatalogProduct.quantity.asc(),),
-    "-quantity": (CatalogProduct.quantity.desc(),),
+# Each sort is (column, descending); ties break on id in the same direction, so an index serves both
+# directions and the keyset cursor is (value, id). Empty articles / quantities come last on both databases.
+SORT_KEYS = {
+    "name": (CatalogProduct.name_key, False),
+    "-name": (CatalogProduct.name_key, True),
+    "article": (CatalogProduct.article_number, False),
+    "price": (CatalogProduct.price, False),
+    "-price": (CatalogProduct.price, True),
+    "quantity": (CatalogProduct.quantity, False),
+    "-quantity": (CatalogProduct.quantity, True),
 }
+SORTS = SORT_KEYS
+# Sorts over a column that is never empty can page by keyset (the column's value and id of the last row).
+KEYSET_SORTS = ("name", "-name", "price", "-price")
 SORT_LABELS = {
     "name": "по названию (А→Я)",
     "-name": "по названию (Я→А)",
@@ -48,6 +58,8 @@ class ProductQuery:
     status: str = ""
     sort: str = "name"
     page: int = 1
+    # Keyset cursor: the id of the last row of the previous page (the page number stays for people).
+    after: int = 0
 
     @classmethod
     def from_args(cls, args) -> ProductQuery:
@@ -58,6 +70,10 @@ class ProductQuery:
             page = max(1, min(int(args.get("page", 1)), 1_000_000))
         except (TypeError, ValueError):
             page = 1
+        try:
+            after = max(0, min(int(args.get("after", 0)), 2**62))
+        except (TypeError, ValueError):
+            after = 0
         return cls(
             q=_clean(args.get("q"), MAX_QUERY),
             store=_clean(args.get("store"), 255),
@@ -65,11 +81,13 @@ class ProductQuery:
             status=status if status in STATUSES else "",
             sort=sort if sort in SORTS else "name",
             page=page,
+            after=after,
         )
 
     def args(self, **changes) -> dict:
         """URL args for this query with ``changes`` applied (empty values dropped)."""
-        values = {**self.__dict__, **changes}
+        # A cursor belongs to one page: any other change drops it unless it brings its own.
+        values = {**self.__dict__, "after": 0, **changes}
         return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
@@ -81,40 +99,127 @@ class ProductPage:
     total: int = 0
     page: int = 1
     pages: int = 1
+    capped: bool = False
 
     @property
     def more(self) -> bool:
         """True when there are more matches than were counted."""
-        return self.total > COUNT_CAP
+        return self.capped
+
+    @property
+    def next_after(self) -> int:
+        """The keyset cursor of the next page (0 when the sort cannot page by keyset)."""
+        return self.rows[-1].id if self.rows else 0
+
+
+def _order(sort: str) -> list:
+    column, desc = SORT_KEYS[sort]
+    p = CatalogProduct
+    if desc:
+        return [column.desc().nulls_first(), p.id.desc()]
+    return [column.asc().nulls_last(), p.id.asc()]
+
+
+def _search(query: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(match, exact) of a search: the trigram-indexed substring match, and the exact article/code/barcode."""
+    p = CatalogProduct
+    needle = normalise(query)
+    if len(needle) >= 3 and db.engine.dialect.name == "sqlite":
+        # The FTS5 trigram table answers a quoted phrase as a substring match.
+        phrase = '"' + needle.replace('"', '""') + '"'
+        fts = text("SELECT rowid FROM catalog_products_fts WHERE catalog_products_fts MATCH :phrase")
+        match = p.id.in_(fts.bindparams(phrase=phrase).columns(rowid=Integer))
+    else:
+        # PostgreSQL's pg_trgm GIN index serves LIKE; one or two letters are too short for any trigram.
+        match = p.search_text.contains(needle, autoescape=True)
+    raw = query.strip()
+    # Never NULL (NOT of a NULL comparison would drop the row from «the rest»).
+    exact = or_(
+        func.coalesce(p.article_number, "") == raw,
+        func.coalesce(p.code, "") == raw,
+        (literal(" ") + p.barcodes + literal(" ")).contains(f" {raw} ", autoescape=True),
+    )
+    return match, exact
+
+
+def _ranked_ids(where: list, query: ProductQuery, page: int) -> list[int]:
+    """One page of a search: exact article/code/barcode matches first, then the rest in the chosen order."""
+    match, exact = _search(query.q)
+    order = _order(query.sort)
+    start = (page - 1) * PER_PAGE
+    # Exact matches are few (an article or a barcode names one product or a handful).
+    first = list(db.session.scalars(select(CatalogProduct.id).where(*where, match, exact).order_by(*order)))
+    ids = first[start : start + PER_PAGE]
+    rest = select(CatalogProduct.id).where(*where, match, not_(exact)).order_by(*order)
+    wanted = PER_PAGE - len(ids)
+    if wanted:
+        rest = rest.limit(wanted).offset(max(0, start - len(first)))
+        ids += list(db.session.scalars(rest))
+    return ids
+
+
+def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, bool]:
+    """(matches, capped): the stored counts when there is no search, else a count stopped at COUNT_CAP."""
+    counts = None
+    if not query.q and not (query.store and query.group):
+        if query.group:
+            counts = snapshot.group_count(query.group)
+        elif query.store:
+            counts = snapshot.store_count(query.store)
+        else:
+            counts = snapshot.total
+    if counts is not None:
+        synced = {"": counts.total, "synced": counts.synced, "excluded": counts.total - counts.synced}
+        return synced[query.status], False
+    capped = select(CatalogProduct.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    return total, total > COUNT_CAP
+
+
+def _keyset(query: ProductQuery, where: list) -> list | None:
+    """The condition «after the cursor row» for a keyset page, or None (offset paging)."""
+    if not query.after or query.q or query.sort not in KEYSET_SORTS or query.page <= 1:
+        return None
+    p = CatalogProduct
+    column, desc = SORT_KEYS[query.sort]
+    anchor = db.session.execute(select(column, p.id).where(*where, p.id == query.after)).first()
+    if anchor is None:
+        return None
+    value = tuple_(column, p.id)
+    return [value < tuple(anchor) if desc else value > tuple(anchor)]
+
+
+def _page_ids(where: list, query: ProductQuery, page: int) -> list[int]:
+    keyset = _keyset(query, where)
+    ids = select(CatalogProduct.id).where(*where, *(keyset or [])).order_by(*_order(query.sort))
+    ids = ids.limit(PER_PAGE) if keyset else ids.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    return list(db.session.scalars(ids))
 
 
 def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     """Select one page of the user's products matching ``query``; decisions are left to the caller."""
     p = CatalogProduct
     where = [p.user_id == snapshot.user_id]
+    if query.q and len(normalise(query.q)) >= 3 and db.engine.dialect.name == "sqlite":
+        # «+ 0» keeps SQLite from walking every product of the user by the user_id index and probing the
+        # search matches; it starts from the (few) FTS matches instead.
+        where = [(p.user_id + 0) == snapshot.user_id]
     if query.store:
         where.append(p.store_id == query.store)
     if query.group:
         where.append(p.group_id.in_(snapshot.subtree(query.group)))
-    if query.q:
-        where.append(p.search_text.contains(query.q.casefold(), autoescape=True))
     if query.status:
-        synced = snapshot.synced_clause()
+        synced = synced_condition(snapshot)
         where.append(synced if query.status == "synced" else not_(synced))
-    # Counting stops at COUNT_CAP: past that the pager says «более …» instead of scanning everything.
-    capped = select(p.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    counted = [*where, _search(query.q)[0]] if query.q else where
+    total, capped = _total(snapshot, query, counted)
     pages = max(1, -(-total // PER_PAGE))
     # Past the counting cap the exact page count is unknown, so any page number is allowed.
-    page = query.page if total > COUNT_CAP else min(query.page, pages)
-    stmt = (
-        select(p)
-        .where(*where)
-        .order_by(*SORTS[query.sort], p.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    )
-    rows = list(db.session.scalars(stmt))
-    if total > COUNT_CAP:
+    page = query.page if capped else min(query.page, pages)
+    # Ids first (an index-only walk past the skipped rows), then the 50 rows themselves.
+    order = _ranked_ids(where, query, page) if query.q else _page_ids(where, query, page)
+    found = {row.id: row for row in db.session.scalars(select(p).where(p.id.in_(order)))} if order else {}
+    rows = [found[i] for i in order if i in found]
+    if capped:
         pages = page + 1 if len(rows) == PER_PAGE else page
-    return ProductPage(rows, total, page, pages)
+    return ProductPage(rows, total, page, pages, capped)

@@ -11,10 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evosync.extensions import db
+
+# Byte order («C») on PostgreSQL equals SQLite's BINARY order, so both sort the normalised names alike.
+NAME_KEY = String(500).with_variant(String(500, collation="C"), "postgresql")
 
 
 class CatalogState(db.Model):
@@ -29,6 +32,9 @@ class CatalogState(db.Model):
     store_count: Mapped[int] = mapped_column(default=0)
     group_count: Mapped[int] = mapped_column(default=0)
     product_count: Mapped[int] = mapped_column(default=0)
+    # The stored per-product decisions are current when decided_version == rules_version (docs/catalog.md).
+    rules_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    decided_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class CatalogStore(db.Model):
@@ -46,6 +52,7 @@ class CatalogStore(db.Model):
     # Products outside any (known) group: the store-root bucket of the counts.
     ungrouped_count: Mapped[int] = mapped_column(default=0)
     generation: Mapped[int] = mapped_column(default=0)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
 
 
 class CatalogGroup(db.Model):
@@ -68,6 +75,7 @@ class CatalogGroup(db.Model):
     # Products directly in this group (not in its subgroups).
     product_count: Mapped[int] = mapped_column(default=0)
     generation: Mapped[int] = mapped_column(default=0)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
 
 
 class CatalogProduct(db.Model):
@@ -77,7 +85,16 @@ class CatalogProduct(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "evotor_id", name="uq_catalog_products_user_id_evotor_id"),
         Index("ix_catalog_products_user_id_store_id_group_id", "user_id", "store_id", "group_id"),
-        Index("ix_catalog_products_user_id_name", "user_id", "name"),
+        *(
+            Index(f"ix_catalog_products_{'_'.join(cols)}", *cols)
+            for cols in (
+                (*scope, sort, "id")
+                for scope in (("user_id",), ("user_id", "store_id"))
+                for sort in ("name_key", "article_number", "price", "quantity")
+            )
+        ),
+        Index("ix_catalog_products_user_id_group_id", "user_id", "group_id"),
+        Index("ix_catalog_products_user_id_syncs_name_key_id", "user_id", "syncs", "name_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +115,14 @@ class CatalogProduct(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     has_image: Mapped[bool | None]
     evotor_updated_at: Mapped[datetime | None]
-    # casefold()ed name, article, code and barcodes: one LIKE that behaves the same on SQLite and PostgreSQL
-    # (SQLite's lower() only folds ASCII, so Cyrillic search needs this).
+    # Name, article, code and barcodes normalised (casefold, ё → е; see normalise() in refresh.py): indexed
+    # by a trigram index on both databases (pg_trgm GIN, SQLite FTS5 table kept in step by triggers).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The name normalised like search_text, compared byte-wise on both databases: the Russian sort order.
+    name_key: Mapped[str] = mapped_column(NAME_KEY, default="", server_default="")
     generation: Mapped[int] = mapped_column(default=0)
+    content_hash: Mapped[str | None] = mapped_column(String(32))
+    # The stored decision (docs/catalog.md): whether it syncs, the engine's reason code and deciding id.
+    syncs: Mapped[bool] = mapped_column(default=False, server_default=false())
+    decision_code: Mapped[str | None] = mapped_column(String(32))
+    decision_source: Mapped[str | None] = mapped_column(String(255))

@@ -1,4 +1,9 @@
-"""Refresh a user's cached catalog from Evotor with bulk upserts and one bulk delete per table.
+"""Refresh a user's cached catalog from Evotor, writing only what changed (docs/catalog.md).
+
+Every cached row carries a hash of its content: a refresh upserts only the rows that are new or whose hash
+differs, deletes the rows Evotor no longer has, updates only the counts that moved, and reports how many
+products were created, changed and removed; an unchanged catalog rewrites no row. The stored decisions are
+then recomputed (only the rows whose decision changes are written).
 
 The caller (a job runner or the CLI) owns the transaction; ``progress(text, percent)`` is called after every
 chunk and is where the caller may commit, so a long refresh never holds SQLite's write lock for long.
@@ -6,6 +11,7 @@ chunk and is where the caller may commit, so a long refresh never holds SQLite's
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +20,7 @@ from itertools import islice
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from evosync.catalog import stored
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.db import utcnow
 from evosync.evotor.client import EvotorClient
@@ -32,11 +39,15 @@ class RefreshResult:
     groups: int
     products: int
     removed_products: int
+    created_products: int = 0
+    changed_products: int = 0
 
     def summary_ru(self) -> str:
         """One Russian line for the page."""
         return (
-            f"Каталог обновлён: магазинов — {self.stores}, групп — {self.groups}, товаров — {self.products}."
+            f"Каталог обновлён: магазинов — {self.stores}, групп — {self.groups}, товаров — {self.products} "
+            f"(новых — {self.created_products}, изменённых — {self.changed_products}, "
+            f"удалённых — {self.removed_products})."
         )
 
 
@@ -47,9 +58,25 @@ def _clip(value: str | None, length: int) -> str | None:
     return value.replace("\x00", "")[:length]
 
 
+def normalise(*parts: str | None) -> str:
+    """Text as the search and the name sort compare it: casefolded, ё as е (the Russian way), no NUL."""
+    return " ".join(p for p in parts if p).replace("\x00", "").casefold().replace("ё", "е")
+
+
 def search_text(*parts: str | None) -> str:
-    """The casefolded haystack a product search matches against."""
-    return " ".join(p for p in parts if p).replace("\x00", "").casefold()
+    """The normalised haystack a product search matches against."""
+    return normalise(*parts)
+
+
+# Bump when the derived columns (search text, name key) change, so the next refresh rewrites every row.
+HASH_VERSION = "2"
+
+
+def content_hash(row: dict) -> str:
+    """A hash of a row's content (everything but its owner, counts and the refresh bookkeeping)."""
+    skip = ("user_id", "generation", "content_hash", "product_count", "ungrouped_count")
+    content = repr([HASH_VERSION, *((k, v) for k, v in sorted(row.items()) if k not in skip)])
+    return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
 
 
 def _upsert(model, rows: list[dict]) -> None:
@@ -94,6 +121,7 @@ def _product_row(user_id: int, product: Product, generation: int) -> dict:
         "has_image": product.has_image,
         "evotor_updated_at": product.updated_at,
         "search_text": search_text(name, product.article_number, product.code, barcodes),
+        "name_key": normalise(name)[:500],
         "generation": generation,
     }
 
@@ -107,6 +135,43 @@ def _state(user_id: int) -> CatalogState:
     return state
 
 
+class _Writer:
+    """Upserts only new or changed rows of one table and remembers which cached rows it saw."""
+
+    def __init__(self, model, user_id: int) -> None:
+        self.model = model
+        stmt = select(model.evotor_id, model.content_hash).where(model.user_id == user_id)
+        self.known: dict[str, str | None] = {key: digest for key, digest in db.session.execute(stmt)}
+        self.seen: set[str] = set()
+        self.created = self.changed = 0
+
+    def write(self, rows: list[dict]) -> None:
+        """Upsert the rows of this chunk that are new or differ from the cache."""
+        dirty = []
+        for row in rows:
+            row["content_hash"] = digest = content_hash(row)
+            key = row["evotor_id"]
+            self.seen.add(key)
+            if key not in self.known:
+                self.created += 1
+            elif self.known[key] == digest:
+                continue
+            else:
+                self.changed += 1
+            self.known[key] = digest
+            dirty.append(row)
+        for chunk in _chunks(dirty, CHUNK):
+            _upsert(self.model, chunk)
+
+    def delete_unseen(self, user_id: int) -> int:
+        """Delete the cached rows this refresh did not see; return how many went."""
+        gone = [key for key in self.known if key not in self.seen]
+        model = self.model
+        for chunk in _chunks(gone, 500):
+            db.session.execute(delete(model).where(model.user_id == user_id, model.evotor_id.in_(chunk)))
+        return len(gone)
+
+
 def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
     """Fetch stores, groups and products from Evotor into the user's cache; delete what Evotor dropped."""
     state = _state(user_id)
@@ -114,83 +179,78 @@ def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> R
     expected = state.product_count or 0
     progress("Загружаем магазины…", 0)
     stores = client.stores()
-    _upsert(
-        CatalogStore,
-        [
-            {
-                "user_id": user_id,
-                "evotor_id": _clip(s.id, 255),
-                "name": _clip(s.name, 255) or "",
-                "address": _clip(s.address, 500),
-                "position": i,
-                "ungrouped_count": 0,
-                "generation": generation,
-            }
-            for i, s in enumerate(stores)
-        ],
-    )
-    group_ids: set[str] = set()
+    store_writer = _Writer(CatalogStore, user_id)
+    store_writer.write([_store_row(user_id, s, i, generation) for i, s in enumerate(stores)])
+    group_writer = _Writer(CatalogGroup, user_id)
     for index, store in enumerate(stores, 1):
         progress(f"Загружаем группы магазина {index} из {len(stores)}…", 0)
-        rows = [
-            {
-                "user_id": user_id,
-                "evotor_id": _clip(g.id, 255),
-                "store_id": _clip(g.store_id, 255),
-                "parent_id": _clip(g.parent_id, 255),
-                "name": _clip(g.name, 255) or "",
-                "is_modification_group": g.is_modification_group,
-                "position": i,
-                "product_count": 0,
-                "generation": generation,
-            }
-            for i, g in enumerate(client.product_groups(store.id))
-        ]
-        group_ids.update(r["evotor_id"] for r in rows)
-        for chunk in _chunks(rows, CHUNK):
-            _upsert(CatalogGroup, chunk)
+        groups = client.product_groups(store.id)
+        group_writer.write([_group_row(user_id, g, i, generation) for i, g in enumerate(groups)])
+    group_ids = group_writer.seen
     # Direct product counts: per known group, and per store for products outside any known group.
     in_group: Counter[str] = Counter()
     ungrouped: Counter[str] = Counter()
-    fetched = 0
+    products = _Writer(CatalogProduct, user_id)
     for index, store in enumerate(stores, 1):
         for chunk in _chunks(client.iter_products(store.id), CHUNK):
             rows = [_product_row(user_id, p, generation) for p in chunk]
-            _upsert(CatalogProduct, rows)
+            products.write(rows)
             for row in rows:
                 if row["group_id"] in group_ids:
                     in_group[row["group_id"]] += 1
                 else:
                     ungrouped[row["store_id"]] += 1
-            fetched += len(rows)
+            fetched = len(products.seen)
             percent = min(95, fetched * 100 // expected) if expected else None
             progress(f"Загружено товаров: {fetched} (магазин {index} из {len(stores)})", percent)
     progress("Удаляем то, чего больше нет в Эвоторе…", 97)
-    removed = _delete_stale(user_id, generation)
-    _store_counts(user_id, in_group, ungrouped)
+    removed = products.delete_unseen(user_id)
+    group_writer.delete_unseen(user_id)
+    store_writer.delete_unseen(user_id)
+    _store_counts(user_id, {g: in_group[g] for g in group_ids}, {s: ungrouped[s] for s in store_writer.seen})
+    _finish(state, generation, len(stores), len(group_ids), len(products.seen))
+    stored.recompute_all(user_id)
+    return RefreshResult(
+        len(stores), len(group_ids), len(products.seen), removed, products.created, products.changed
+    )
+
+
+def _finish(state: CatalogState, generation: int, stores: int, groups: int, products: int) -> None:
+    values = {"store_count": stores, "group_count": groups, "product_count": products}
+    for name, value in values.items():
+        if getattr(state, name) != value:
+            setattr(state, name, value)
     state.generation = generation
     state.refreshed_at = utcnow()
-    state.store_count = len(stores)
-    state.group_count = len(group_ids)
-    state.product_count = fetched
     db.session.flush()
-    return RefreshResult(len(stores), len(group_ids), fetched, removed)
 
 
-def _delete_stale(user_id: int, generation: int) -> int:
-    """Delete rows this refresh did not see; return how many products went."""
-    removed = 0
-    for model in (CatalogProduct, CatalogGroup, CatalogStore):
-        result = db.session.execute(
-            delete(model).where(model.user_id == user_id, model.generation != generation)
-        )
-        if model is CatalogProduct:
-            removed = result.rowcount
-    return removed
+def _store_row(user_id: int, store, position: int, generation: int) -> dict:
+    return {
+        "user_id": user_id,
+        "evotor_id": _clip(store.id, 255),
+        "name": _clip(store.name, 255) or "",
+        "address": _clip(store.address, 500),
+        "position": position,
+        "generation": generation,
+    }
 
 
-def _store_counts(user_id: int, in_group: Counter[str], ungrouped: Counter[str]) -> None:
-    """Write the direct product counts computed while streaming the products."""
+def _group_row(user_id: int, group, position: int, generation: int) -> dict:
+    return {
+        "user_id": user_id,
+        "evotor_id": _clip(group.id, 255),
+        "store_id": _clip(group.store_id, 255),
+        "parent_id": _clip(group.parent_id, 255),
+        "name": _clip(group.name, 255) or "",
+        "is_modification_group": group.is_modification_group,
+        "position": position,
+        "generation": generation,
+    }
+
+
+def _store_counts(user_id: int, in_group: dict[str, int], ungrouped: dict[str, int]) -> None:
+    """Write the direct product counts computed while streaming the products — only those that moved."""
     connection = db.session.connection()
     for model, counts, column in (
         (CatalogGroup, in_group, "product_count"),
@@ -198,10 +258,12 @@ def _store_counts(user_id: int, in_group: Counter[str], ungrouped: Counter[str])
     ):
         rows = [{"uid": user_id, "eid": key, "n": n} for key, n in counts.items()]
         if rows:
+            table = model.__table__
             stmt = (
-                update(model.__table__)
-                .where(model.__table__.c.user_id == bindparam("uid"))
-                .where(model.__table__.c.evotor_id == bindparam("eid"))
+                update(table)
+                .where(table.c.user_id == bindparam("uid"))
+                .where(table.c.evotor_id == bindparam("eid"))
+                .where(table.c[column] != bindparam("n"))
                 .values({column: bindparam("n")})
             )
             connection.execute(stmt, rows)

@@ -196,6 +196,15 @@ class Resolver:
             return _decision("product", R.PRODUCT_NOT_INCLUDED, None, None)
         return _decision("product", R.OK, None, None)
 
+    def stored_product(self, code: str, source: str | None) -> Decision:
+        """A product Decision rebuilt from its stored code and deciding id, worded exactly as product()."""
+        subject = None
+        if code == R.STORE_EXCLUDED and source is not None:
+            subject = self._store_name(source)
+        elif code == R.GROUP_EXCLUDED and source is not None:
+            subject = self._group_name(source)
+        return _decision("product", code, source, subject)
+
     def ancestors(self, group_id: str) -> list[str]:
         """Known ancestor group ids, nearest first; a repeated id (a cycle) ends the chain."""
         chain: list[str] = []

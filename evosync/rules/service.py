@@ -3,12 +3,42 @@ the caller (a view, a command, a task) commits. Every change stamps the rule set
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
 
 from evosync.db import dialect_insert, utcnow
 from evosync.extensions import db
 from evosync.rules import queries
 from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One rule set, changed or cleared: the entity, its mode before and after (None: no rule)."""
+
+    entity_type: str
+    entity_id: str
+    old_mode: str | None
+    new_mode: str | None
+
+
+# Called as fn(user_id, change) after every change, in the same transaction; change None = many rules.
+# The catalog keeps its stored decisions in step this way (the rules package knows nothing of the catalog).
+_listeners: list[Callable[[int, RuleChange | None], None]] = []
+
+
+def on_change(fn: Callable[[int, RuleChange | None], None]) -> None:
+    """Register a listener for rule changes (idempotent)."""
+    if fn not in _listeners:
+        _listeners.append(fn)
+
+
+def _changed(user_id: int, change: RuleChange | None) -> None:
+    db.session.flush()
+    for fn in _listeners:
+        fn(user_id, change)
 
 
 def get_or_create_config(user_id: int) -> SyncConfig:
@@ -43,23 +73,34 @@ def set_rule(
         SyncFilter.entity_id == entity_id,
     )
     mark_rules_changed(user_id)
+    old = db.session.scalar(select(SyncFilter.filter_mode).where(*key))
+    new = None if mode == "clear" else mode
     if mode == "clear":
         db.session.execute(delete(SyncFilter).where(*key))
-        return
-    values = {"filter_mode": mode, "entity_name": (name or entity_id)[:255], "parent_entity_id": parent_id}
-    stmt = dialect_insert(db.session, SyncFilter.__table__).values(
-        sync_config_id=config.id, entity_type=entity_type, entity_id=entity_id, **values
-    )
-    db.session.execute(
-        stmt.on_conflict_do_update(index_elements=["sync_config_id", "entity_type", "entity_id"], set_=values)
-    )
+    else:
+        values = {
+            "filter_mode": mode,
+            "entity_name": (name or entity_id)[:255],
+            "parent_entity_id": parent_id,
+        }
+        stmt = dialect_insert(db.session, SyncFilter.__table__).values(
+            sync_config_id=config.id, entity_type=entity_type, entity_id=entity_id, **values
+        )
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["sync_config_id", "entity_type", "entity_id"], set_=values
+            )
+        )
+    if old != new:
+        _changed(user_id, RuleChange(entity_type, entity_id, old, new))
 
 
 def remove_rule(user_id: int, rule: SyncFilter) -> None:
     """Delete one of the user's rules (it may name an entity that is no longer in the catalog)."""
     mark_rules_changed(user_id)
+    change = RuleChange(rule.entity_type, rule.entity_id, rule.filter_mode, None)
     db.session.delete(rule)
-    db.session.flush()
+    _changed(user_id, change)
 
 
 def reset_rules(user_id: int) -> int:
@@ -69,5 +110,5 @@ def reset_rules(user_id: int) -> int:
         return 0
     mark_rules_changed(user_id)
     result = db.session.execute(delete(SyncFilter).where(SyncFilter.sync_config_id == config.id))
-    db.session.flush()
+    _changed(user_id, None)
     return result.rowcount

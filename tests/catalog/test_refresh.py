@@ -148,3 +148,26 @@ def test_two_refreshes_at_once_run_one(app, user, connect_evotor, db):
     # Either the second found the first running, or the first had already finished: never two at once.
     assert "succeeded" in outcomes
     assert sorted(outcomes) in (["busy", "succeeded"], ["succeeded", "succeeded"])
+
+
+def test_an_unchanged_catalog_refresh_rewrites_no_row_and_reports_what_changed(shop, db, sandbox, refresh):
+    def generations():
+        stmt = select(CatalogProduct.evotor_id, CatalogProduct.generation).where(
+            CatalogProduct.user_id == shop.id
+        )
+        return dict(db.session.execute(stmt).all())
+
+    before = generations()
+    job = refresh(shop)
+    assert "новых — 0, изменённых — 0, удалённых — 0" in job.message
+    db.session.expire_all()
+    # A written row would carry the new refresh's generation; none does.
+    assert generations() == before
+    sandbox.set_product(sandbox.product_id(3), name="Новое имя")
+    sandbox.delete_product(sandbox.product_id(4))
+    added = sandbox.add_product(name="Совсем новый", price=1)
+    job = refresh(shop)
+    assert "новых — 1, изменённых — 1, удалённых — 1" in job.message
+    db.session.expire_all()
+    after = generations()
+    assert {i for i in after if after[i] != before.get(i)} == {sandbox.product_id(3), added["id"]}

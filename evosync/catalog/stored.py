@@ -1,0 +1,187 @@
+"""The effective decision stored on every cached product, kept in step with the rules and the catalog.
+
+The pure engine (``evosync.rules.engine``) stays the one definition: products without a rule of their own
+decide per (store, group), so a recompute asks the engine once per store and per group and writes each
+answer with one UPDATE over the matching rows — only rows whose stored decision differs are written.
+A rule change touches only the products under the changed entity, unless it flips a type between «all /
+exclude» and «include» (then every product may change). Small changes are recomputed in the request; big
+ones go to the task queue, and until it has run the stored decisions are «stale» and the readers fall back
+to evaluating the rules (docs/catalog.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, event, or_, update
+from sqlalchemy.orm import Session
+
+from evosync.catalog import queries
+from evosync.catalog.decisions import _ANY, Snapshot, load_snapshot
+from evosync.catalog.models import CatalogProduct, CatalogState
+from evosync.extensions import db
+from evosync.rules import Decision, ProductNode
+from evosync.rules import service as rules_service
+from evosync.rules.service import RuleChange
+from evosync.tasks.queue import task
+
+# A change that may alter more products than this is recomputed on the task queue, not in the request.
+SYNC_LIMIT = 3000
+_PENDING = "catalog_recompute_users"
+
+
+def is_current(user_id: int) -> bool:
+    """True when the stored decisions reflect the user's current rules and catalog."""
+    state = queries.catalog_state(user_id)
+    return state is not None and state.decided_version == state.rules_version
+
+
+def _changed(decision: Decision) -> ColumnElement[bool]:
+    p = CatalogProduct
+    return or_(
+        p.decision_code.is_distinct_from(decision.code),
+        p.decision_source.is_distinct_from(decision.source_id),
+    )
+
+
+def _write(where: list, decision: Decision) -> int:
+    p = CatalogProduct
+    stmt = (
+        update(p)
+        .where(*where, _changed(decision))
+        .values(syncs=decision.syncs, decision_code=decision.code, decision_source=decision.source_id)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).rowcount or 0
+
+
+def _by_decision(items: Iterable[tuple[str, Decision]]) -> dict[Decision, list[str]]:
+    grouped: dict[Decision, list[str]] = defaultdict(list)
+    for key, decision in items:
+        grouped[decision].append(key)
+    return grouped
+
+
+def recompute(user_id: int, scope: list | None = None, snapshot: Snapshot | None = None) -> int:
+    """Store the engine's decision on every product (within ``scope``, SQL conditions); return rows written."""
+    snap = snapshot or load_snapshot(user_id)
+    resolver = snap.resolver
+    p = CatalogProduct
+    ruled = [r.entity_id for r in snap.rules if r.entity_type == "product"]
+    base = [p.user_id == user_id, *(scope or [])]
+    if ruled:
+        base.append(p.evotor_id.not_in(ruled))
+    written = 0
+    # A store that fails decides all its products, whatever their group.
+    failing = [s for s in resolver.stores if not resolver.store(s).syncs]
+    store_decisions = ((s, resolver.product(ProductNode(_ANY, s, None))) for s in failing)
+    for decision, stores in _by_decision(store_decisions).items():
+        written += _write([*base, p.store_id.in_(stores)], decision)
+    passing = [s for s in resolver.stores if s not in failing]
+    if passing:
+        # In a passing store the decision depends on the group alone.
+        probe = passing[0]
+        in_passing = [*base, p.store_id.not_in(failing)] if failing else base
+        known = list(resolver.groups)
+        group_decisions = ((g, resolver.product(ProductNode(_ANY, probe, g))) for g in known)
+        for decision, groups in _by_decision(group_decisions).items():
+            written += _write([*in_passing, p.group_id.in_(groups)], decision)
+        outside = or_(p.group_id.is_(None), p.group_id.not_in(known)) if known else p.group_id.is_(None)
+        written += _write([*in_passing, outside], resolver.product(ProductNode(_ANY, probe, None)))
+    for product_id, store_id, group_id in queries.product_nodes_by_ids(user_id, ruled):
+        decision = resolver.product(ProductNode(product_id, store_id, group_id))
+        written += _write([p.user_id == user_id, p.evotor_id == product_id], decision)
+    return written
+
+
+def recompute_all(user_id: int) -> int:
+    """Recompute every stored decision and mark them current (the refresh, the task); return rows written."""
+    state = queries.catalog_state(user_id)
+    if state is None:
+        return 0
+    version = state.rules_version
+    written = recompute(user_id)
+    db.session.execute(
+        update(CatalogState)
+        .where(CatalogState.user_id == user_id, CatalogState.rules_version == version)
+        .values(decided_version=version)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(state)
+    return written
+
+
+@task()
+def recompute_task(user_id: int) -> int:
+    """The queued full recompute for a big change; an edge, so it commits."""
+    written = recompute_all(user_id)
+    db.session.commit()
+    return written
+
+
+def _scope(snap: Snapshot, change: RuleChange) -> tuple[list | None, int]:
+    """(SQL conditions limiting the products a change can alter — None for all, how many at most)."""
+    kind = change.entity_type
+    includes = sum(1 for r in snap.rules if r.entity_type == kind and r.filter_mode == "include")
+    before = includes - (change.new_mode == "include") + (change.old_mode == "include")
+    if (before > 0) != (includes > 0):
+        # The type switched between «include» and «all / exclude» mode: every product may change.
+        return None, snap.total.total
+    p = CatalogProduct
+    if kind == "store":
+        return [p.store_id == change.entity_id], snap.store_count(change.entity_id).total
+    if kind == "group":
+        if change.entity_id not in snap.resolver.groups:
+            return [p.group_id == change.entity_id], 0
+        return [p.group_id.in_(snap.subtree(change.entity_id))], snap.group_count(change.entity_id).total
+    return [p.evotor_id == change.entity_id], 1
+
+
+def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
+    """Keep the stored decisions in step with a rule change (``None``: any number of rules changed)."""
+    state = queries.catalog_state(user_id)
+    if state is None:
+        return
+    current = state.decided_version == state.rules_version
+    db.session.execute(
+        update(CatalogState)
+        .where(CatalogState.user_id == user_id)
+        .values(rules_version=CatalogState.rules_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(state)
+    snap = load_snapshot(user_id)
+    scope, size = _scope(snap, change) if change is not None else (None, snap.total.total)
+    if not current or size > SYNC_LIMIT:
+        # Queued once the request commits, so the task never reads the rules before this change.
+        db.session.info.setdefault(_PENDING, set()).add(user_id)
+        return
+    recompute(user_id, scope, snap)
+    db.session.execute(
+        update(CatalogState)
+        .where(CatalogState.user_id == user_id)
+        .values(decided_version=CatalogState.rules_version)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def synced_condition(snapshot: Snapshot) -> ColumnElement[bool]:
+    """«Syncs» as a SQL condition: the stored column when current, else the rules evaluated in SQL."""
+    if is_current(snapshot.user_id):
+        return CatalogProduct.syncs.is_(True)
+    return snapshot.synced_clause()
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_pending(session: Session) -> None:
+    for user_id in session.info.pop(_PENDING, ()):
+        recompute_task(user_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+rules_service.on_change(on_rules_changed)
