@@ -4,7 +4,7 @@ A run that would remove a large part of a shop holds the removals until the merc
 per-user threshold, the held set and the approved set on sync_settings; run status «held».
 
 Revision ID: c4d2a8e61f37
-Revises: 2df6fe232aeb
+Revises: 5d2a9c7e41b8
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d2a8e61f37'
-down_revision = '2df6fe232aeb'
+down_revision = '5d2a9c7e41b8'
 branch_labels = None
 depends_on = None
 
