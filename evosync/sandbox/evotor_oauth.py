@@ -33,17 +33,19 @@ CONSENT = """
 ERROR_PAGE = """<div class="card"><h1>Ошибка авторизации Эвотор</h1><p>{{ message }}</p></div>"""
 
 
-@bp.route("/authorize", methods=["GET", "POST"])
-def authorize():
-    """Show the consent page; on «Разрешить доступ» redirect back with ``code`` (and ``state``)."""
-    g.sandbox_service = "evotor_oauth"
-    params = request_params()
-    client = settings()["CLIENTS"]["evotor"]
-    if params.get("client_id") != client["client_id"]:
-        return page("Ошибка", ERROR_PAGE, 400, message="Неизвестное приложение (client_id).")
-    redirect_uri = params.get("redirect_uri", "")
-    if not redirect_uri.startswith(("http://", "https://")):
-        return page("Ошибка", ERROR_PAGE, 400, message="Не указан адрес возврата (redirect_uri).")
+SHOWN_KEYS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "state",
+    "scope",
+    "code_challenge",
+    "code_challenge_method",
+)
+
+
+def _bad_request(params: dict, redirect_uri: str):
+    """The error redirect for a malformed authorize request, or None."""
     if params.get("response_type") != "code":
         return redirect(
             with_query(redirect_uri, {"error": "unsupported_response_type", "state": params.get("state", "")})
@@ -52,21 +54,10 @@ def authorize():
         return redirect(
             with_query(redirect_uri, {"error": "invalid_request", "state": params.get("state", "")})
         )
-    keys = (
-        "client_id",
-        "redirect_uri",
-        "response_type",
-        "state",
-        "scope",
-        "code_challenge",
-        "code_challenge_method",
-    )
-    shown = {k: params[k] for k in keys if k in params}
-    if request.method == "GET":
-        return page("Доступ к Эвотор", CONSENT, client_id=params["client_id"], params=shown)
-    extra = {"state": params["state"]} if params.get("state") else {}
-    if params.get("decision") != "allow":
-        return redirect(with_query(redirect_uri, {"error": "access_denied", **extra}))
+    return None
+
+
+def _issue_code(params: dict, redirect_uri: str) -> str:
     code = secrets.token_urlsafe(16)
     with state().connect() as conn:
         conn.execute(
@@ -82,7 +73,47 @@ def authorize():
                 now() + 600,
             ),
         )
-    return redirect(with_query(redirect_uri, {"code": code, **extra}))
+    return code
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    """Show the consent page; on «Разрешить доступ» redirect back with ``code`` (and ``state``)."""
+    g.sandbox_service = "evotor_oauth"
+    params = request_params()
+    if params.get("client_id") != settings()["CLIENTS"]["evotor"]["client_id"]:
+        return page("Ошибка", ERROR_PAGE, 400, message="Неизвестное приложение (client_id).")
+    redirect_uri = params.get("redirect_uri", "")
+    if not redirect_uri.startswith(("http://", "https://")):
+        return page("Ошибка", ERROR_PAGE, 400, message="Не указан адрес возврата (redirect_uri).")
+    refused = _bad_request(params, redirect_uri)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        shown = {k: params[k] for k in SHOWN_KEYS if k in params}
+        return page("Доступ к Эвотор", CONSENT, client_id=params["client_id"], params=shown)
+    extra = {"state": params["state"]} if params.get("state") else {}
+    if params.get("decision") != "allow":
+        return redirect(with_query(redirect_uri, {"error": "access_denied", **extra}))
+    return redirect(with_query(redirect_uri, {"code": _issue_code(params, redirect_uri), **extra}))
+
+
+def _spend_code(conn, params: dict):
+    """Mark the code used and check it against the request: (row, None) or (row, the problem)."""
+    row = conn.execute(
+        "SELECT * FROM oauth_codes WHERE code = ? AND provider = 'evotor'", (params.get("code", ""),)
+    ).fetchone()
+    if row is None or row["used"] or row["expires_at"] < now():
+        return row, "Invalid authorization code"
+    conn.execute("UPDATE oauth_codes SET used = 1 WHERE code = ?", (row["code"],))
+    if row["redirect_uri"] != params.get("redirect_uri"):
+        return row, "Redirect URI mismatch"
+    # PKCE (RFC 7636) when the authorization request carried a challenge: the verifier must match.
+    if row["code_challenge"] and not hmac.compare_digest(
+        _s256(params.get("code_verifier", "")), row["code_challenge"]
+    ):
+        return row, "code_verifier does not match code_challenge"
+    return row, None
 
 
 def _s256(verifier: str) -> str:
@@ -124,19 +155,9 @@ def token():
     if params.get("grant_type") != "authorization_code":
         return _error("unsupported_grant_type", "grant_type must be authorization_code")
     with state().connect() as conn, transaction(conn):
-        row = conn.execute(
-            "SELECT * FROM oauth_codes WHERE code = ? AND provider = 'evotor'", (params.get("code", ""),)
-        ).fetchone()
-        if row is None or row["used"] or row["expires_at"] < now():
-            return _error("invalid_grant", "Invalid authorization code")
-        conn.execute("UPDATE oauth_codes SET used = 1 WHERE code = ?", (row["code"],))
-        if row["redirect_uri"] != params.get("redirect_uri"):
-            return _error("invalid_grant", "Redirect URI mismatch")
-        # PKCE (RFC 7636) when the authorization request carried a challenge: the verifier must match.
-        if row["code_challenge"] and not hmac.compare_digest(
-            _s256(params.get("code_verifier", "")), row["code_challenge"]
-        ):
-            return _error("invalid_grant", "code_verifier does not match code_challenge")
+        row, problem = _spend_code(conn, params)
+        if problem:
+            return _error("invalid_grant", problem)
         access = tokens.mint_evotor(conn, scope=row["scope"], client_id=client_id)
     return jsonify(
         {"access_token": access, "token_type": "bearer", "expires_in": ACCESS_TTL, "scope": row["scope"]}

@@ -50,54 +50,32 @@ def _redirect_ok(uri: str | None) -> bool:
     return not allowed or uri in allowed
 
 
-@bp.route("/authorize", methods=["GET", "POST"])
-def authorize():
-    """Show the consent page; on «Разрешить» redirect back with code, state and device_id."""
-    g.sandbox_service = "vkid"
-    params = request_params()
-    if not client_ok(params.get("client_id")):
-        return page("Ошибка", ERROR_PAGE, 400, message="Неизвестное приложение (client_id).")
-    redirect_uri = params.get("redirect_uri")
-    if not _redirect_ok(redirect_uri):
-        return page(
-            "Ошибка", ERROR_PAGE, 400, message="Адрес возврата (redirect_uri) не разрешён для приложения."
-        )
+def _request_problem(params: dict) -> str | None:
+    """What is wrong with an authorize request's OAuth parameters (English, as VK ID answers), or None."""
     missing = [k for k in AUTHORIZE_PARAMS if not params.get(k)]
-    problem = None
     if missing:
-        problem = "missing parameters: " + ", ".join(missing)
-    elif params["response_type"] != "code":
-        problem = "response_type must be code"
-    elif params["code_challenge_method"] != "S256":
-        problem = "code_challenge_method must be S256"
-    if problem:
-        return redirect(
-            with_query(
-                redirect_uri,
-                {"error": "invalid_request", "error_description": problem, "state": params.get("state", "")},
-            )
-        )
-    if request.method == "GET":
-        shown = {k: params[k] for k in AUTHORIZE_PARAMS}
-        return page(
-            "Вход через VK ID",
-            CONSENT,
-            client_id=params["client_id"],
-            params=shown,
-            scopes=params["scope"].replace(",", " ").split(),
-            users=vk_demo.USERS,
-        )
-    if params.get("decision") != "allow":
-        return redirect(
-            with_query(
-                redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_description": "User denied access",
-                    "state": params["state"],
-                },
-            )
-        )
+        return "missing parameters: " + ", ".join(missing)
+    if params["response_type"] != "code":
+        return "response_type must be code"
+    if params["code_challenge_method"] != "S256":
+        return "code_challenge_method must be S256"
+    return None
+
+
+def _consent_page(params: dict):
+    shown = {k: params[k] for k in AUTHORIZE_PARAMS}
+    return page(
+        "Вход через VK ID",
+        CONSENT,
+        client_id=params["client_id"],
+        params=shown,
+        scopes=params["scope"].replace(",", " ").split(),
+        users=vk_demo.USERS,
+    )
+
+
+def _issue_code(params: dict, redirect_uri: str) -> dict:
+    """Store a one-time code for the chosen demo user; the query the redirect back carries."""
     user_id = int(params.get("user_id") or vk_demo.DEMO_USER_ID)
     if user_id not in vk_demo.USERS:
         user_id = vk_demo.DEMO_USER_ID
@@ -118,15 +96,38 @@ def authorize():
                 now() + int(settings().get("VKID_CODE_TTL", CODE_TTL)),
             ),
         )
-    return redirect(
-        with_query(
-            redirect_uri,
-            {
-                "code": code,
-                "state": params["state"],
-                "device_id": device_id,
-                "type": "code_v2",
-                "expires_in": CODE_TTL,
-            },
+    return {
+        "code": code,
+        "state": params["state"],
+        "device_id": device_id,
+        "type": "code_v2",
+        "expires_in": CODE_TTL,
+    }
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    """Show the consent page; on «Разрешить» redirect back with code, state and device_id."""
+    g.sandbox_service = "vkid"
+    params = request_params()
+    if not client_ok(params.get("client_id")):
+        return page("Ошибка", ERROR_PAGE, 400, message="Неизвестное приложение (client_id).")
+    redirect_uri = params.get("redirect_uri")
+    if not _redirect_ok(redirect_uri):
+        return page(
+            "Ошибка", ERROR_PAGE, 400, message="Адрес возврата (redirect_uri) не разрешён для приложения."
         )
-    )
+    problem = _request_problem(params)
+    if problem:
+        error = {"error": "invalid_request", "error_description": problem, "state": params.get("state", "")}
+        return redirect(with_query(redirect_uri, error))
+    if request.method == "GET":
+        return _consent_page(params)
+    if params.get("decision") != "allow":
+        denied = {
+            "error": "access_denied",
+            "error_description": "User denied access",
+            "state": params["state"],
+        }
+        return redirect(with_query(redirect_uri, denied))
+    return redirect(with_query(redirect_uri, _issue_code(params, redirect_uri)))
