@@ -141,7 +141,12 @@ def _exclude_group(app, user_id) -> tuple[str, set[str]]:
 
 
 def test_excluded_group_is_hidden_or_deleted_per_setting(app, shop, sandbox, sync):
+    from evosync.sync.config.service import set_removal_threshold
+
     assert sync(shop.id).status == "succeeded"
+    with app.app_context():
+        set_removal_threshold(shop.id, "100")  # this shop is small: a group is a large share of it
+        _db.session.commit()
     _, skus = _exclude_group(app, shop.id)
     before = {i["sku"] for i in live_items(sandbox)}
     outcome = sync(shop.id)
