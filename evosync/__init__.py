@@ -33,6 +33,8 @@ from evosync.sync.runs.cli import bp as sync_run_cli
 from evosync.sync.runs.views import bp as sync_runs_bp
 from evosync.tasks.cli import bp as tasks_cli
 from evosync.tasks.queue import init_app as init_tasks
+from evosync.ui import formats
+from evosync.ui.views import bp as ui_bp
 
 __version__ = "1.8.0"
 
@@ -50,6 +52,7 @@ BLUEPRINTS = (
     sync_run_cli,
     sync_runs_bp,
     tasks_cli,
+    ui_bp,
 )
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -74,6 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     install_converters(app)
     app.jinja_env.filters["utc"] = as_utc
+    formats.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -4,7 +4,7 @@ from evosync.auth.models import LoginSession, User
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
-from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.rules.models import RuleSetStamp, RuleUndo, SyncConfig, SyncFilter
 from evosync.sync.config.models import SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
@@ -18,6 +18,7 @@ __all__ = [
     "Job",
     "LoginSession",
     "RuleSetStamp",
+    "RuleUndo",
     "SyncAlbum",
     "SyncConfig",
     "SyncFilter",
