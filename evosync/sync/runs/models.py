@@ -19,7 +19,7 @@ RUN_STATUS_RU = {
     "skipped": "пропущен",
 }
 TRIGGERS = ("cron", "manual")
-TRIGGER_RU = {"cron": "cron", "manual": "вручную"}
+TRIGGER_RU = {"cron": "по расписанию", "manual": "вручную"}
 
 
 class SyncRun(db.Model):
