@@ -208,7 +208,13 @@ def _warnings(connections: dict[str, Connection], catalog_fetched: bool) -> list
     if vk is not None and vk.vk_group_id is None:
         out.append(Notice("Не выбрано сообщество ВКонтакте.", "connections.vk_community", "Выбрать"))
     elif vk is not None and vk.vk_market_enabled is False:
-        out.append(Notice("В сообществе выключены «Товары».", "connections.index", "Открыть подключения"))
+        out.append(
+            Notice(
+                "В сообществе выключены «Товары»: включите их во ВКонтакте — «Управление» → «Разделы» → «Товары».",
+                "connections.index",
+                "Как включить",
+            )
+        )
     if connections.get("evotor") is not None and not catalog_fetched:
         out.append(Notice("Каталог Эвотора ещё не загружен.", "catalog.index", "Обновить каталог"))
     return out
