@@ -12,10 +12,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evosync import errors, headers
 from evosync import models as _models  # noqa: F401 - every table on the metadata for Alembic and `db check`
-from evosync.auth import views_account  # noqa: F401 - registers /account on the auth blueprint
+from evosync.admin.views import bp as admin_bp
 from evosync.auth.cli import bp as users_cli
 from evosync.auth.loader import init_login
 from evosync.auth.views import bp as auth_bp
+from evosync.auth.views_account import bp as account_bp
+from evosync.auth.views_confirm import bp as confirm_bp
+from evosync.auth.views_password import bp as password_bp
 from evosync.catalog.cli import bp as catalog_cli
 from evosync.catalog.views import bp as catalog_bp
 from evosync.config import check_production_config, load_config
@@ -24,7 +27,7 @@ from evosync.connections.cli import connections_cli, tokens_cli
 from evosync.connections.oauth import init_oauth
 from evosync.connections.views import bp as connections_bp
 from evosync.db import as_utc
-from evosync.extensions import csrf, db, limiter, migrate
+from evosync.extensions import csrf, db, limiter, mail, migrate
 from evosync.main.views import bp as main_bp
 from evosync.routing import install_converters
 from evosync.sync.config.cli import bp as sync_config_cli
@@ -41,6 +44,10 @@ __version__ = "1.8.0"
 BLUEPRINTS = (
     main_bp,
     auth_bp,
+    account_bp,
+    confirm_bp,
+    password_bp,
+    admin_bp,
     users_cli,
     connections_bp,
     connections_cli,
@@ -90,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, directory=MIGRATIONS)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     init_oauth(app)
     init_login(app)
     init_tasks(app)

@@ -57,8 +57,26 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
     "LOGIN_LIMIT_PER_CLIENT": "30 per 15 minutes",
-    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "REGISTER_LIMIT_PER_CLIENT": "20 per hour",
+    # Failed logins (see docs/accounts.md): per account+client a growing delay after a few free tries; per
+    # account across all clients a smaller capped delay that only applies to clients that have failed too.
+    "LOGIN_THROTTLE_FREE_PER_CLIENT": 3,
+    "LOGIN_THROTTLE_FREE_PER_ACCOUNT": 10,
+    "LOGIN_THROTTLE_MAX_SECONDS": 900,
+    "LOGIN_THROTTLE_ACCOUNT_MAX_SECONDS": 60,
+    "LOGIN_THROTTLE_WINDOW_MINUTES": 60,
+    # Mail (Flask-Mailman); with SANDBOX on and no MAIL_SERVER, mail goes to the sandbox's outbox.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "EvoSync <noreply@localhost>",
+    "MAIL_TIMEOUT": 20,
+    "MAIL_BACKEND": None,
+    # The site's external base URL, used in every link of a mail (no request to take it from in a task).
+    "PUBLIC_URL": None,
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # argon2id cost; production refuses less than OWASP's minimum (19 MiB, t=2).
     "PASSWORD_HASH_MEMORY_KIB": 47104,
@@ -66,13 +84,20 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 
-BOOL_KEYS = ("SANDBOX", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY")
+BOOL_KEYS = ("SANDBOX", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "MAIL_USE_TLS", "MAIL_USE_SSL")
 INT_KEYS = (
     "VK_RPS",
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "WTF_CSRF_TIME_LIMIT",
     "MAX_CONTENT_LENGTH",
+    "MAIL_PORT",
+    "MAIL_TIMEOUT",
+    "LOGIN_THROTTLE_FREE_PER_CLIENT",
+    "LOGIN_THROTTLE_FREE_PER_ACCOUNT",
+    "LOGIN_THROTTLE_MAX_SECONDS",
+    "LOGIN_THROTTLE_ACCOUNT_MAX_SECONDS",
+    "LOGIN_THROTTLE_WINDOW_MINUTES",
     "PASSWORD_HASH_MEMORY_KIB",
     "PASSWORD_HASH_TIME_COST",
 )
@@ -93,6 +118,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if app.config["SANDBOX"]:
         _point_at_sandbox(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    _choose_mail_backend(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         engine = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine.setdefault("pool_pre_ping", True)
@@ -118,6 +144,17 @@ def _coerce_types(config: dict[str, Any]) -> None:
                 config[key] = int(value)
             except ValueError as exc:
                 raise ConfigError(f"{key} must be an integer, got {value!r}") from exc
+
+
+def _choose_mail_backend(config: dict[str, Any]) -> None:
+    """SMTP when a server is configured (or outside the sandbox); the sandbox's outbox otherwise."""
+    if config.get("MAIL_BACKEND"):
+        return
+    if config["SANDBOX"] and not config.get("MAIL_SERVER"):
+        config["MAIL_BACKEND"] = "evosync.mail.outbox_backend.EmailBackend"
+    else:
+        config["MAIL_BACKEND"] = "smtp"
+        config["MAIL_SERVER"] = config.get("MAIL_SERVER") or "localhost"
 
 
 def _point_at_sandbox(config: dict[str, Any]) -> None:
@@ -151,6 +188,9 @@ def check_production_config(app: Flask) -> None:
         problems.append("TOKEN_KEYS is missing (comma-separated Fernet keys)")
     if not app.config.get("DATABASE_URL"):
         problems.append("DATABASE_URL is missing")
+    public = str(app.config.get("PUBLIC_URL") or "")
+    if not public.startswith(("https://", "http://")):
+        problems.append("PUBLIC_URL is missing (the site's external base URL, used in mail links)")
     if (
         app.config["PASSWORD_HASH_MEMORY_KIB"] < MIN_MEMORY_KIB
         or app.config["PASSWORD_HASH_TIME_COST"] < MIN_TIME_COST

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
@@ -64,3 +64,12 @@ def dialect_insert(session, table):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+MSK = timezone(timedelta(hours=3), "МСК")
+
+
+def format_msk(value: datetime | None) -> str:
+    """«26.11.2026 21:00 МСК»: how a Russian merchant reads a stored timestamp (Moscow has no DST)."""
+    value = as_utc(value)
+    return f"{value.astimezone(MSK):%d.%m.%Y %H:%M} МСК" if value else "—"

@@ -52,8 +52,10 @@ def register(app: Flask) -> None:
             return exc
         if exc.code >= 500:
             return _server_error(exc)
-        # Our own aborts carry a Russian description (abort(400, "…")); werkzeug's defaults are English.
-        message = exc.description if exc.description != type(exc).description else None
+        # Our own aborts carry a Russian description (abort(400, "…")); werkzeug's defaults are English, and
+        # Flask-Limiter's 429 says «5 per 15 minute».
+        own = exc.description != type(exc).description and exc.code != 429
+        message = exc.description if own else None
         return render_error(exc.code, message)
 
     @app.errorhandler(Exception)

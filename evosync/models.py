@@ -1,15 +1,18 @@
 """Every model, imported in one place so Alembic and `flask db check` see all tables."""
 
 from evosync.auth.models import LoginSession, User
+from evosync.auth.models_security import AccountToken, LoginThrottle, SecurityEvent
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
+from evosync.notifications.models import NotificationSent, NotificationSwitch
 from evosync.rules.models import RuleSetStamp, RuleUndo, SyncConfig, SyncFilter
 from evosync.sync.config.models import SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
 
 __all__ = [
+    "AccountToken",
     "CatalogGroup",
     "CatalogProduct",
     "CatalogState",
@@ -17,8 +20,12 @@ __all__ = [
     "Connection",
     "Job",
     "LoginSession",
+    "LoginThrottle",
+    "NotificationSent",
+    "NotificationSwitch",
     "RuleSetStamp",
     "RuleUndo",
+    "SecurityEvent",
     "SyncAlbum",
     "SyncConfig",
     "SyncFilter",

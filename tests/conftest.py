@@ -58,6 +58,7 @@ def database_urls(tmp_path_factory, pg_cluster) -> dict[str, str | None]:
     """One database per backend for the session; the schema is built by the migrations."""
     sqlite_path = tmp_path_factory.mktemp("sqlite") / "evosync.sqlite"
     urls = {
+        "tasks": f"sqlite:///{tmp_path_factory.mktemp('tasks') / 'tasks.sqlite'}",
         "sqlite": f"sqlite:///{sqlite_path}",
         "postgresql": pg_cluster.create_database("evosync_test") if pg_cluster else None,
     }
@@ -95,6 +96,7 @@ def app_config(request, backend, database_urls, tmp_path) -> dict:
             pytest.fail("PostgreSQL server binaries are missing, and CI must test on PostgreSQL too")
         pytest.skip("PostgreSQL server binaries not found; the PostgreSQL half of the suite is skipped")
     config = _base_config(url, tmp_path)
+    config["TASKS_URL"] = database_urls["tasks"]  # the queue's own file, never the worktree's instance/
     if "sandbox" in request.fixturenames:
         sandbox = request.getfixturevalue("sandbox")
         config.update(sandbox.config(), SANDBOX=True, SANDBOX_URL=sandbox.url)

@@ -14,6 +14,7 @@ from evosync.connections.vault_access import vault
 from evosync.db import utcnow
 from evosync.evotor import errors as evotor_errors
 from evosync.extensions import db
+from evosync.notifications.triggers import connection_changed
 from evosync.vk import errors as vk_errors
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def check_connection(connection: Connection) -> Verdict:
 def record(connection: Connection, verdict: Verdict) -> None:
     """Persist a verdict: transient failures escalate to an error only after several in a row."""
     now = utcnow()
+    previous = connection.status
     connection.last_check_at = now
     if verdict.status == "ok":
         connection.status, connection.reason_code, connection.message = "ok", None, None
@@ -64,6 +66,7 @@ def record(connection: Connection, verdict: Verdict) -> None:
             status = "error"
         connection.status, connection.reason_code, connection.message = status, verdict.code, verdict.message
     db.session.flush()
+    connection_changed(connection, previous)
 
 
 def _unreachable(provider: str) -> Verdict:

@@ -12,6 +12,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
+from evosync.auth.security_log import log_event
 from evosync.connections.clients import evotor_client, vk_client
 from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionProblem
 from evosync.connections.health import check_connection
@@ -26,6 +27,7 @@ from evosync.vk import errors as vk_errors
 from evosync.vk.schemas import VkGroup
 
 log = logging.getLogger(__name__)
+_PROVIDER_RU = {"evotor": "Эвотор", "vk": "ВКонтакте"}
 
 
 def save_tokens(
@@ -41,7 +43,8 @@ def save_tokens(
 ) -> Connection:
     """Create or replace the user's connection to ``provider`` with freshly obtained tokens."""
     connection = get_connection(user_id, provider)
-    if connection is None:
+    created = connection is None
+    if created:
         connection = Connection(user_id=user_id, provider=provider, token_version=0)
         db.session.add(connection)
     box = vault()
@@ -58,6 +61,8 @@ def save_tokens(
     connection.consecutive_failures = 0
     connection.updated_at = utcnow()
     db.session.flush()
+    if created:
+        log_event(user_id, "connection_added", detail=_PROVIDER_RU.get(provider, provider))
     return connection
 
 
@@ -195,6 +200,7 @@ def disconnect(connection: Connection) -> None:
     """Revoke at VK where possible, then delete the connection and its tokens (flush only)."""
     if connection.provider == "vk":
         _revoke_vk(connection)
+    log_event(connection.user_id, "connection_removed", detail=_PROVIDER_RU.get(connection.provider, ""))
     db.session.delete(connection)
     db.session.flush()
 

@@ -19,6 +19,7 @@ from evosync.connections.models import Connection
 from evosync.connections.vault_access import vault
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
+from evosync.notifications.triggers import connection_changed
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +164,13 @@ def _store(session: Session, connection_id: int, version: int, **values) -> None
 
 def mark_broken(connection: Connection, code: str, message: str) -> None:
     """Record that the connection's tokens no longer work (flush only)."""
+    previous = connection.status
     connection.status = "error"
     connection.reason_code = code
     connection.message = message
     connection.last_check_at = utcnow()
     db.session.flush()
+    connection_changed(connection, previous)
 
 
 def _refresh_at_provider(connection: Connection) -> TokenSet:

@@ -114,6 +114,7 @@ def group_label(snap, group_id: str | None) -> str | None:
 def register(app: Flask) -> None:
     """Install the filters and globals every template uses on the app's Jinja environment."""
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["rub"] = rub
     app.jinja_env.filters["amount"] = amount
     app.jinja_env.globals["group_label"] = group_label

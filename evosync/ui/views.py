@@ -18,8 +18,8 @@ def set_timezone():
     zone = request.form.get("timezone", "")
     if zone not in ZONES:
         flash("Выберите часовой пояс из списка.", "danger")
-        return redirect(url_for("auth.account"), 303)
+        return redirect(url_for("account.account"), 303)
     current_user.timezone = zone
     db.session.commit()
     flash(f"Часовой пояс сохранён: {ZONES[zone][0]} ({ZONES[zone][1]}).", "success")
-    return redirect(url_for("auth.account"), 303)
+    return redirect(url_for("account.account"), 303)

@@ -4,7 +4,7 @@ Each user gets the time zone their pages show times in (Moscow by default), and 
 rule set as it was before their last catalog change, for «Отменить».
 
 Revision ID: 5d7e2a9b4c31
-Revises: 8f4c1d2e6a55
+Revises: 2df6fe232aeb
 Create Date: 2026-12-01 23:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d7e2a9b4c31'
-down_revision = '8f4c1d2e6a55'
+down_revision = '2df6fe232aeb'
 branch_labels = None
 depends_on = None
 

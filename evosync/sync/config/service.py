@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from evosync.auth.service import UNCONFIRMED_RU, sync_blocker
 from evosync.catalog import queries as catalog_queries
 from evosync.catalog.decisions import Snapshot, load_snapshot
 from evosync.connections.models import Connection
@@ -29,6 +30,10 @@ PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
 NOT_CONFIGURED_RU = f"{R.NOT_CONFIGURED} {R.NOT_CONFIGURED_TODO}"
 TYPE_NAMES = {"store": "магазин", "group": "группа", "product": "товар"}
 MODE_NAMES = {"include": "включён", "exclude": "исключён"}
+UNCONFIRMED_SWITCH_RU = (
+    "Сначала подтвердите почту: откройте ссылку из письма, которое мы отправили при регистрации. "
+    "Отправить письмо ещё раз можно на странице «Аккаунт»."
+)
 
 
 class ConfigRefused(Refusal):
@@ -57,6 +62,8 @@ def _rule_count(user_id: int) -> int:
 def toggle(user_id: int) -> bool:
     """Flip the master switch and return the new state; ConfigRefused when it may not be switched on."""
     config = get_or_create_config(user_id)
+    if not config.is_enabled and sync_blocker(user_id) == UNCONFIRMED_RU:
+        raise ConfigRefused(UNCONFIRMED_SWITCH_RU)
     if not config.is_enabled and config.confirmed_at is None and _rule_count(user_id) == 0:
         raise ConfigRefused(
             "Сначала настройте фильтры: выберите в каталоге магазины, группы или товары для ВКонтакте."
@@ -100,6 +107,9 @@ def setup_problem(user_id: int, snapshot: Snapshot | None = None) -> str | None:
 
     Connection health and pauses are not looked at: a run checks the connections live itself.
     """
+    blocker = sync_blocker(user_id)
+    if blocker:
+        return blocker
     config = get_config(user_id)
     if config is None or not config.is_enabled:
         return "синхронизация выключена"
@@ -258,8 +268,15 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
         confirmed_at=confirmed_at,
         can_confirm=hint is None,
         confirm_hint=hint,
-        warnings=_warnings(connections, state is not None),
+        warnings=_account_warnings(user_id) + _warnings(connections, state is not None),
     )
+
+
+def _account_warnings(user_id: int) -> list[Notice]:
+    if sync_blocker(user_id) != UNCONFIRMED_RU:
+        return []
+    text = "Почта не подтверждена — включить синхронизацию можно после перехода по ссылке из письма."
+    return [Notice(text, "account.account", "Отправить письмо ещё раз")]
 
 
 def _rule_snapshot(rules: list[SyncFilter]) -> list[list[str]]:

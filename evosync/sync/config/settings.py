@@ -31,7 +31,7 @@ PLACEHOLDER_MIN_SIDE = 400
 # Far above any sensible photo, far below what would exhaust memory while decoding.
 PLACEHOLDER_MAX_PIXELS = 40_000_000
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
-DEFAULT_PLACEHOLDER = Path(__file__).resolve().parent.parent / "static" / "img" / "placeholder.jpg"
+DEFAULT_PLACEHOLDER = Path(__file__).resolve().parents[2] / "static" / "img" / "placeholder.jpg"
 CATEGORIES_TTL = 3600.0
 
 _categories_cache: dict[int, tuple[float, list[tuple[int, str]]]] = {}

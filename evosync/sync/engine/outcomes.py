@@ -18,6 +18,8 @@ from evosync.connections.queries import get_connection
 from evosync.connections.tokens import mark_broken
 from evosync.db import utcnow
 from evosync.extensions import db
+from evosync.notifications.service import notify
+from evosync.notifications.triggers import run_failed
 from evosync.sync.config.models import SyncSettings, ensure_settings
 from evosync.sync.engine.context import RunContext, SyncStopped, TokenBroken
 from evosync.sync.runs.models import SyncRun
@@ -109,6 +111,7 @@ def fail(user_id: int, run_id: int, exc: BaseException) -> None:
     elif isinstance(exc, Captcha):
         message = CAPTCHA_RU
         pause(user_id, "captcha", CAPTCHA_RU)
+        notify(user_id, "captcha")
         connection = get_connection(user_id, "vk")
         if connection is not None:
             mark_broken(connection, "captcha", CAPTCHA_RU)
@@ -129,6 +132,8 @@ def fail(user_id: int, run_id: int, exc: BaseException) -> None:
             log.exception("sync run %s of user %s failed", run_id, user_id, exc_info=exc)
     if run is not None:
         run.status, run.message, run.finished_at = status, message[:1000], utcnow()
+        if status == "failed":
+            run_failed(user_id)
     db.session.commit()
 
 
