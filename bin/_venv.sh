@@ -12,7 +12,13 @@ have="$(cat .venv/.evosync-installed 2>/dev/null || true)"
 # An install with the test extras also serves bin/run (which needs no extras): don't reinstall for it.
 if [ "$want" != "$have" ] && ! { [ -z "${EXTRAS:-}" ] && [ "${have%%-*}" = "$digest" ]; }; then
   echo "==> installing EvoSync${EXTRAS:+ with [$EXTRAS]} into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
+  # The build backend's warnings would fill the first start's screen: keep them in a log, shown on failure.
+  log=.venv/install.log
+  if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+         .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "==> installing failed (log above, also in $log)" >&2
+    exit 1
+  fi
   echo "$want" > .venv/.evosync-installed
 fi

@@ -69,7 +69,10 @@ def rub(value: Decimal | float | int | str | None, empty: str = "—") -> str:
     if value is None:
         return empty
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        number = Decimal(str(value))
+        if not number.is_finite():
+            return empty
+        amount = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return empty
     sign = "−" if amount < 0 else ""
@@ -84,6 +87,8 @@ def amount(value: Decimal | float | int | None, empty: str = "—") -> str:
         return empty
     try:
         number = Decimal(str(value))
+        if not number.is_finite():
+            return empty
         text = f"{abs(number):f}"
     except (InvalidOperation, ValueError):
         return empty
