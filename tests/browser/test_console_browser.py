@@ -119,7 +119,7 @@ def test_times_in_moscow_then_in_the_chosen_zone(shop_page):
     assert "UTC" not in page.content()
     page.goto("/account")
     page.select_option("select[name=timezone]", "Asia/Yekaterinburg")
-    page.get_by_role("button", name="Сохранить").click()
+    page.locator("#timezone-form").get_by_role("button", name="Сохранить").click()
     page.get_by_text("Часовой пояс сохранён: Екатеринбург (МСК+2).").wait_for()
     page.goto("/catalog")
     ekb = re.search(
