@@ -20,9 +20,15 @@ have="$(cat .venv/.evosync-installed 2>/dev/null || true)"
 # An install with the test extras also serves bin/run (its lock pins the same runtime versions).
 if [ "$want" != "$have" ] && ! { [ -z "${EXTRAS:-}" ] && [ "$(cat .venv/.evosync-runtime 2>/dev/null)" = "$runtime_digest" ]; }; then
   echo "==> installing EvoSync${EXTRAS:+ with [$EXTRAS]} into .venv from $lock"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+  # The build backend's warnings would fill the first start's screen: keep them in a log, shown on failure.
+  log=.venv/install.log
+  if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+         .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock" &&
+         .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "==> installing failed (log above, also in $log)" >&2
+    exit 1
+  fi
   echo "$want" > .venv/.evosync-installed
   echo "$runtime_digest" > .venv/.evosync-runtime
 fi

@@ -25,7 +25,7 @@ from evosync.config import check_production_config, load_config
 from evosync.connections.cli import connections_cli, tokens_cli
 from evosync.connections.oauth import init_oauth
 from evosync.connections.views import bp as connections_bp
-from evosync.db import as_utc, format_msk
+from evosync.db import as_utc
 from evosync.extensions import csrf, db, limiter, mail, migrate
 from evosync.main.views import bp as main_bp
 from evosync.routing import install_converters
@@ -35,6 +35,8 @@ from evosync.sync.runs.cli import bp as sync_run_cli
 from evosync.sync.runs.views import bp as sync_runs_bp
 from evosync.tasks.cli import bp as tasks_cli
 from evosync.tasks.queue import init_app as init_tasks
+from evosync.ui import formats
+from evosync.ui.views import bp as ui_bp
 
 __version__ = "1.8.0"
 
@@ -56,6 +58,7 @@ BLUEPRINTS = (
     sync_run_cli,
     sync_runs_bp,
     tasks_cli,
+    ui_bp,
 )
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -80,7 +83,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     install_converters(app)
     app.jinja_env.filters["utc"] = as_utc
-    app.jinja_env.filters["localtime"] = format_msk
+    formats.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)

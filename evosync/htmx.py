@@ -11,7 +11,11 @@ def is_htmx() -> bool:
 
 
 def page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> Response:
-    """The full page, or just its fragment for an HTMX request of the same URL (``Vary: HX-Request``)."""
-    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    """The full page, or just its fragment for an HTMX request of the same URL (``Vary: HX-Request``).
+
+    A history restore (Back to a URL pushed by ``hx-push-url`` that htmx has no snapshot of) gets the page.
+    """
+    wants_fragment = is_htmx() and request.headers.get("HX-History-Restore-Request") != "true"
+    response = make_response(render_template(fragment if wants_fragment else page, **context), status)
     response.vary.add("HX-Request")
     return response

@@ -6,7 +6,7 @@ from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, C
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
 from evosync.notifications.models import NotificationSent, NotificationSwitch
-from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.rules.models import RuleSetStamp, RuleUndo, SyncConfig, SyncFilter
 from evosync.sync.config.models import SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
@@ -24,6 +24,7 @@ __all__ = [
     "NotificationSent",
     "NotificationSwitch",
     "RuleSetStamp",
+    "RuleUndo",
     "SecurityEvent",
     "SyncAlbum",
     "SyncConfig",

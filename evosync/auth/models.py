@@ -26,6 +26,8 @@ class User(db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Set by an operator: a suspended user cannot log in and is not synced.
     suspended_at: Mapped[datetime | None]
+    # IANA name; times on every page are shown in it (evosync/ui/formats.py).
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow", server_default="Europe/Moscow")
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

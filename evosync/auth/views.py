@@ -62,7 +62,10 @@ def register():
             except service.AccountError:  # lost a race with the same address: answer as for any taken one
                 db.session.rollback()
             return render_template("auth/check_mail.html", reason="register", email=form.email.data)
-        form.email.errors = [*form.email.errors, str(problem)]
+        # The message goes under the field it is about: the address when that is wrong, else the password.
+        email_ok = service.email_problem(service.normalize_email(form.email.data)) is None
+        target = form.password if email_ok else form.email
+        target.errors = [*target.errors, str(problem)]
     return render_template("auth/register.html", form=form), 400 if request.method == "POST" else 200
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -12,12 +13,14 @@ from flask import (
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
 from flask_login import current_user, login_required
 
 from evosync.catalog import queries, service
 from evosync.catalog.decisions import load_snapshot
-from evosync.catalog.export import csv_lines, number
+from evosync.catalog.effect import measure, selected
+from evosync.catalog.export import csv_lines
 from evosync.catalog.listing import SORT_LABELS, STATUSES, ProductQuery, product_page
 from evosync.connections.queries import get_connection
 from evosync.db import as_utc, utcnow
@@ -86,7 +89,8 @@ def products():
 @bp.route("/filters", methods=["POST"])
 @login_required
 def set_filter():
-    """Set or clear one rule; answer the updated row plus the summary out of band."""
+    """Set or clear one rule; answer the row (with the change's effect), the summary and the other rows of
+    the same table that changed, out of band — one request, nothing re-fetched."""
     form = request.form
     try:
         entity_type, entity_id, mode = service.parse_filter(
@@ -94,14 +98,43 @@ def set_filter():
         )
     except service.BadFilterInput as exc:
         abort(400, exc.message_ru)
-    entity = queries.get_entity_for_user(current_user.id, entity_type, entity_id) or abort(404)
-    service.set_filter(current_user.id, entity_type, entity, mode)
+    uid = current_user.id
+    entity = queries.get_entity_for_user(uid, entity_type, entity_id) or abort(404)
+    before = load_snapshot(uid)
+    rules_service.remember_rules(uid)
+    service.set_filter(uid, entity_type, entity, mode)
     db.session.commit()
-    snap = load_snapshot(current_user.id)
-    html = render_template(
-        f"catalog/_{entity_type}_row.html", snap=snap, oob_summary=True, **{entity_type: entity}
+    snap = load_snapshot(uid)
+    effect = measure(before, snap, entity_type, entity, mode)
+    # Store toggles happen on the stores page, which also lists the rules: that list is swapped too.
+    missing = service.missing_rule_ids(uid, snap.rules) if entity_type == "store" else set()
+    return render_template(
+        "catalog/_toggled.html",
+        snap=snap,
+        effect=effect,
+        entity_type=entity_type,
+        entity=entity,
+        reload_url=_current_catalog_url(),
+        missing_rules=missing,
     )
-    return html, 200, {"HX-Trigger": RULES_CHANGED}
+
+
+def _current_catalog_url() -> str:
+    """The catalog page the toggle came from (path and query only), for «обновите список»."""
+    parts = urlsplit(request.headers.get("HX-Current-URL", ""))
+    path = parts.path if parts.path.startswith("/catalog") else url_for("catalog.index")
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+@bp.route("/rules/undo", methods=["POST"])
+@login_required
+def undo_rules():
+    """Put back the rule set as it was before the last change; the tables re-render on the event."""
+    uid = current_user.id
+    before = selected(load_snapshot(uid))
+    restored = rules_service.undo_rules(uid)
+    db.session.commit()
+    return _rules_changed(undone=restored, undo_before=before)
 
 
 @bp.route("/rules")
@@ -119,6 +152,7 @@ def rules():
 def remove_rule(rule_id: int):
     """Remove one rule (also one whose entity left the catalog); the row disappears."""
     rule = rules_queries.get_rule_for_user(current_user.id, rule_id) or abort(404)
+    rules_service.remember_rules(current_user.id)
     rules_service.remove_rule(current_user.id, rule)
     db.session.commit()
     return _rules_changed()
@@ -127,15 +161,24 @@ def remove_rule(rule_id: int):
 @bp.route("/rules/reset", methods=["POST"])
 @login_required
 def reset_rules():
-    """Delete every rule; the tables and the rules list re-render on the event."""
+    """Delete every rule (undoable); the tables and the rules list re-render on the event."""
+    rules_service.remember_rules(current_user.id)
     rules_service.reset_rules(current_user.id)
     db.session.commit()
     return _rules_changed()
 
 
-def _rules_changed():
+def _rules_changed(undone: bool | None = None, undo_before: int = 0):
     """The summary out of band, and the event that makes the tables and the rules list re-fetch."""
-    html = render_template("catalog/_summary.html", snap=load_snapshot(current_user.id), oob=True)
+    uid = current_user.id
+    html = render_template(
+        "catalog/_summary.html",
+        snap=load_snapshot(uid),
+        oob=True,
+        undone=undone,
+        undo_before=undo_before,
+        can_undo=rules_service.can_undo(uid),
+    )
     return html, 200, {"HX-Trigger": RULES_CHANGED}
 
 
@@ -177,16 +220,3 @@ def export_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-@bp.app_template_filter("catalog_time")
-def catalog_time(value) -> str:
-    """«26.11.2026 21:00 UTC» for a stored timestamp."""
-    value = as_utc(value)
-    return f"{value:%d.%m.%Y %H:%M} UTC" if value else "никогда"
-
-
-@bp.app_template_filter("catalog_number")
-def catalog_number(value) -> str:
-    """A quantity or price without trailing zeros, with a comma, as Russians write it."""
-    return number(value) if value is not None else "—"

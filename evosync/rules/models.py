@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from evosync.auth.models import User
@@ -86,3 +86,19 @@ class RuleSetStamp(db.Model):
 
     def __repr__(self) -> str:
         return f"<RuleSetStamp user={self.user_id} {self.changed_at}>"
+
+
+class RuleUndo(db.Model):
+    """The user's rule set as it was before their last change in the catalog, for one-click «Отменить».
+
+    ``rules`` is a JSON list of ``[entity_type, entity_id, filter_mode, entity_name, parent_entity_id]``.
+    """
+
+    __tablename__ = "rule_undo"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    rules: Mapped[list] = mapped_column(JSON)
+    saved_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<RuleUndo user={self.user_id} rules={len(self.rules)}>"

@@ -49,3 +49,9 @@ def reason_text(row: EntityType, code: str, subject: str | None = None) -> str:
     if code == PRODUCT_EXCLUDED:
         return f"{status['excluded']}: товар исключён"
     raise ValueError(f"unknown decision code {code!r}")
+
+
+# Why a user with no rules (or no selected store) never syncs, and what to do: said the same way in the
+# catalog, the «Сбросить все» dialog, /sync and the runner's skipped-run line.
+NOT_CONFIGURED = "Не настроено: нужно хотя бы одно правило и один выбранный магазин."
+NOT_CONFIGURED_TODO = "Откройте «Каталог» и нажмите «Включить» у магазина, группы или товара, которые должны попасть во ВКонтакте."

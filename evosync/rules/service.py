@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from evosync.db import dialect_insert, utcnow
 from evosync.extensions import db
 from evosync.rules import queries
-from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.rules.models import RuleSetStamp, RuleUndo, SyncConfig, SyncFilter
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,37 @@ def reset_rules(user_id: int) -> int:
     result = db.session.execute(delete(SyncFilter).where(SyncFilter.sync_config_id == config.id))
     _changed(user_id, None)
     return result.rowcount
+
+
+def remember_rules(user_id: int) -> None:
+    """Save the user's current rule set as the one «Отменить» goes back to (replacing the older one)."""
+    saved = [
+        [r.entity_type, r.entity_id, r.filter_mode, r.entity_name, r.parent_entity_id]
+        for r in queries.rules(user_id)
+    ]
+    stmt = dialect_insert(db.session, RuleUndo.__table__).values(
+        user_id=user_id, rules=saved, saved_at=utcnow()
+    )
+    db.session.execute(
+        stmt.on_conflict_do_update(index_elements=["user_id"], set_={"rules": saved, "saved_at": utcnow()})
+    )
+
+
+def undo_rules(user_id: int) -> bool:
+    """Put back the rule set saved by ``remember_rules`` (once); False when there is nothing to undo."""
+    undo = db.session.get(RuleUndo, user_id)
+    if undo is None:
+        return False
+    saved = list(undo.rules)
+    db.session.delete(undo)
+    reset_rules(user_id)
+    for entity_type, entity_id, mode, name, parent_id in saved:
+        set_rule(user_id, entity_type, entity_id, mode, name, parent_id)
+    mark_rules_changed(user_id)
+    db.session.flush()
+    return True
+
+
+def can_undo(user_id: int) -> bool:
+    """True when a saved rule set is waiting for «Отменить»."""
+    return db.session.get(RuleUndo, user_id) is not None

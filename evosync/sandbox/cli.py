@@ -9,6 +9,7 @@ import sys
 
 import requests
 
+from . import faults as fault_kinds
 from .urls import SANDBOX_DEFAULT_URL
 
 
@@ -87,7 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--products", type=int)
     reset.add_argument("--seed", type=int)
     sub.add_parser("info", help="demo credentials and ids")
-    faults = sub.add_parser("faults", help="list, add or clear faults")
+    kinds = "\n".join(f"  {kind:<24} {text}" for kind, text in fault_kinds.KINDS.items())
+    faults = sub.add_parser(
+        "faults",
+        help="list, add or clear faults",
+        description="List, add or clear faults.",
+        epilog=f"fault kinds:\n{kinds}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     faults.add_argument("action", choices=["list", "add", "clear"])
     faults.add_argument("kind", nargs="?", help="fault kind for add (vk_error, http_error, slow, hang, …)")
     faults.add_argument("--spec", help='extra JSON, e.g. \'{"code": 9, "count": 2}\'')
@@ -118,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "add" and not args.kind:
             print("faults add needs a kind", file=sys.stderr)
             return 2
+        if args.action == "add" and args.kind not in fault_kinds.KINDS:
+            print(f"unknown fault kind {args.kind!r}; known: {', '.join(fault_kinds.KINDS)}", file=sys.stderr)
+            return 1
         out = _fault(args, admin)
     elif args.command == "counters":
         out = admin.call("GET", "/counters")

@@ -38,3 +38,15 @@ def test_register_login_logout_in_the_browser(page, live_server_url):
     page.click("button[type=submit]")
     page.wait_for_url("**/connections")
     assert page.csp_violations == []
+
+
+def test_a_weak_password_is_reported_under_the_password_field(page, live_server_url):
+    page.goto("/register")
+    page.fill("input[name=email]", "weak@example.ru")
+    page.fill("input[name=password]", "123")
+    page.click("button[type=submit]")
+    password_box = page.locator("input[name=password]").locator("xpath=..")
+    password_box.locator(".invalid-feedback").wait_for()
+    assert page.locator("input[name=password].is-invalid").count() == 1
+    assert page.locator("input[name=email].is-invalid").count() == 0
+    page.shot("weak-password")

@@ -66,6 +66,8 @@ def test_every_get_page_has_no_csp_violation(app, page, live_server_url, sandbox
     }
     fragments = {
         "/sync/plan",
+        "/sync/plan/items",
+        "/sync/status",
         "/sync/run/status",
         "/sync/runs",
         "/sync/errors",

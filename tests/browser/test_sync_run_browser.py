@@ -66,7 +66,7 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     assert "частично" in history.inner_text() and "вручную" in history.inner_text()
     errors = page.get_by_test_id("sync-errors")
     assert "ссылки" in errors.inner_text()
-    assert page.locator("#sync-history svg rect").count() == 1
+    assert page.locator("#sync-history [data-testid=sync-chart] g rect").count() == 1
 
     # «Синхронизировать сейчас»: the progress shows, then the history grows by one run.
     page.get_by_role("button", name="Синхронизировать сейчас").click()

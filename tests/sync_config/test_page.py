@@ -166,11 +166,11 @@ def test_confirm_lifts_an_engine_pause(app, auth_client, user, seed_catalog, add
     ("case", "message"),
     [
         ("off", "Сначала включите синхронизацию"),
-        ("no_store", "Ни один магазин не выбран"),
-        ("no_rules", "Ни один магазин не выбран"),
+        ("no_store", "нужно хотя бы одно правило и один выбранный магазин"),
+        ("no_rules", "нужно хотя бы одно правило и один выбранный магазин"),
         ("vk_broken", "подключение к ВКонтакте не работает"),
         ("evotor_missing", "Эвотор не подключён"),
-        ("no_catalog", "Ни один магазин не выбран"),
+        ("no_catalog", "нужно хотя бы одно правило и один выбранный магазин"),
     ],
 )
 def test_confirm_refused_changes_nothing(
@@ -297,5 +297,5 @@ def test_a_refused_confirm_does_not_trigger_a_run_start(auth_client, user, seed_
     connect(user)
     switch(user, enabled=True, confirmed=False)
     response = auth_client.post("/sync/confirm", headers=HX)
-    assert "Ни один магазин не выбран" in response.get_data(as_text=True)
+    assert "нужно хотя бы одно правило и один выбранный магазин" in response.get_data(as_text=True)
     assert "HX-Trigger" not in response.headers

@@ -20,15 +20,14 @@ from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.refusals import Refusal
 from evosync.rules import queries as rules_queries
+from evosync.rules import reasons as R
 from evosync.rules.models import SyncConfig, SyncFilter
 from evosync.rules.service import get_or_create_config
 from evosync.sync.config.models import SyncSettings, ensure_settings
 from evosync.sync.engine.outcomes import CONNECTION_PAUSES
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
-NOT_CONFIGURED_RU = (
-    "Не настроено: нет правил или ни один магазин не выбран для синхронизации — настройте фильтры в каталоге."
-)
+NOT_CONFIGURED_RU = f"{R.NOT_CONFIGURED} {R.NOT_CONFIGURED_TODO}"
 TYPE_NAMES = {"store": "магазин", "group": "группа", "product": "товар"}
 MODE_NAMES = {"include": "включён", "exclude": "исключён"}
 UNCONFIRMED_SWITCH_RU = (
@@ -128,7 +127,7 @@ def confirm(user_id: int) -> SyncConfig:
         raise ConfigRefused("Сначала включите синхронизацию.")
     snapshot = load_snapshot(user_id)
     if not is_configured(snapshot):
-        raise ConfigRefused("Ни один магазин не выбран для синхронизации — настройте фильтры в каталоге.")
+        raise ConfigRefused(NOT_CONFIGURED_RU)
     problem = _broken(connections_by_provider(user_id))
     if problem:
         raise ConfigRefused(f"Нельзя подтвердить: {problem}.")
@@ -219,7 +218,13 @@ def _warnings(connections: dict[str, Connection], catalog_fetched: bool) -> list
     if vk is not None and vk.vk_group_id is None:
         out.append(Notice("Не выбрано сообщество ВКонтакте.", "connections.vk_community", "Выбрать"))
     elif vk is not None and vk.vk_market_enabled is False:
-        out.append(Notice("В сообществе выключены «Товары».", "connections.index", "Открыть подключения"))
+        out.append(
+            Notice(
+                "В сообществе выключены «Товары»: включите их во ВКонтакте — «Управление» → «Разделы» → «Товары».",
+                "connections.index",
+                "Как включить",
+            )
+        )
     if connections.get("evotor") is not None and not catalog_fetched:
         out.append(Notice("Каталог Эвотора ещё не загружен.", "catalog.index", "Обновить каталог"))
     return out
@@ -252,7 +257,7 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
     if not enabled:
         hint = "Включите синхронизацию переключателем выше."
     elif not configured:
-        hint = "Выберите в каталоге хотя бы один магазин."
+        hint = NOT_CONFIGURED_RU
     elif problem:
         hint = f"Нельзя подтвердить: {problem}."
     state = catalog_queries.catalog_state(user_id)

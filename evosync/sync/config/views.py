@@ -52,6 +52,13 @@ def index():
     return _page()
 
 
+@bp.route("/sync/status")
+@login_required
+def status_fragment():
+    """The status card alone: re-fetched when a run ends, so a pause shows without a reload."""
+    return render_template("sync/_status.html", **_context())
+
+
 @bp.route("/sync/toggle", methods=["POST"])
 @login_required
 def toggle():

@@ -20,7 +20,7 @@ RUN_STATUS_RU = {
     "held": "ожидает подтверждения",
 }
 TRIGGERS = ("cron", "manual")
-TRIGGER_RU = {"cron": "cron", "manual": "вручную"}
+TRIGGER_RU = {"cron": "по расписанию", "manual": "вручную"}
 
 
 class SyncRun(db.Model):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
+from evosync.catalog.models import CatalogProduct, CatalogState
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.jobs.models import RUNNING, Job
@@ -71,7 +72,8 @@ def running(user_id: int) -> SyncRun | Job | None:
 
 
 def open_errors(user_id: int) -> list[SyncRunError]:
-    """Item errors of the user's latest run that had any, not yet retried."""
+    """Item errors of the user's latest run that had any, not yet retried — except those of products that a
+    catalog refresh after the error found deleted in Evotor (that error is over: the next run hides the item)."""
     run_id = db.session.scalar(
         select(SyncRunError.run_id)
         .where(SyncRunError.user_id == user_id)
@@ -80,11 +82,15 @@ def open_errors(user_id: int) -> list[SyncRunError]:
     )
     if run_id is None:
         return []
+    still_there = or_(
+        exists().where(CatalogProduct.user_id == user_id, CatalogProduct.evotor_id == SyncRunError.sku),
+        ~exists().where(CatalogState.user_id == user_id, CatalogState.refreshed_at > SyncRunError.created_at),
+    )
     return list(
         db.session.scalars(
             select(SyncRunError)
             .where(SyncRunError.run_id == run_id, SyncRunError.user_id == user_id)
-            .where(SyncRunError.retried_at.is_(None))
+            .where(SyncRunError.retried_at.is_(None), still_there)
             .order_by(SyncRunError.id)
         )
     )
@@ -108,8 +114,28 @@ def chart(runs: list[SyncRun]) -> list[Bar]:
     bars = []
     for i, (run, n) in enumerate(zip(runs, writes, strict=True)):
         height = max(3, round(n * (CHART_H - 4) / top))
-        title = f"№{run.id} {run.started_at:%d.%m %H:%M}: {run.status_ru}, изменений {n}, ошибок {run.failed}"
+        title = f"{run.status_ru}: {changes_ru(run)}, ошибок {run.failed}"
         bars.append(
             Bar(i * (width + BAR_GAP), CHART_H - height, width, height, STATUS_COLOURS[run.status], title)
         )
     return bars
+
+
+def chart_top(runs: list[SyncRun]) -> int:
+    """The tallest bar's value (changes in VK), for the chart's vertical axis."""
+    return max([r.created + r.updated + r.hidden + r.deleted for r in runs[:CHART_RUNS]] + [1])
+
+
+def changes_ru(run: SyncRun) -> str:
+    """What a run did in VK, in words: «создано 195, обновлено 3» or «изменений нет»."""
+    parts = [
+        f"{word} {n}"
+        for word, n in (
+            ("создано", run.created),
+            ("обновлено", run.updated),
+            ("скрыто", run.hidden),
+            ("удалено", run.deleted),
+        )
+        if n
+    ]
+    return ", ".join(parts) if parts else "изменений нет"

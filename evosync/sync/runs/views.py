@@ -13,6 +13,7 @@ from evosync.sync.engine import source
 from evosync.sync.engine.runner import start_manual_sync
 from evosync.sync.runs import queries as q
 from evosync.throttles import limit_plan, limit_sync_now
+from evosync.ui.products import PLAN_KINDS, describe, plan_page
 
 bp = Blueprint("sync_runs", __name__, url_prefix="/sync")
 CHANGED = {"HX-Trigger": "sync-runs-changed"}
@@ -22,8 +23,26 @@ CHANGED = {"HX-Trigger": "sync-runs-changed"}
 @login_required
 @limit_plan
 def preview():
-    """«Будет создано N, обновлено M, скрыто K» — from the cache and the mapping, no VK calls."""
+    """«Будет создано N, обновлено M, скрыто K» — from the cache and the mapping, no VK calls.
+
+    While a run is in progress the plan would contradict the progress bar, so it waits for the run's end.
+    """
+    if q.running(current_user.id) is not None:
+        return render_template("sync/_preview.html", plan=None, running=True)
     return render_template("sync/_preview.html", plan=source.preview(current_user.id))
+
+
+@bp.route("/plan/items")
+@login_required
+def plan_items():
+    """The plan's items of one kind by name — paged and searchable (``kind``, ``q``, ``page``)."""
+    kind = request.args.get("kind", "create")
+    kind = kind if kind in PLAN_KINDS else "create"
+    text = (request.args.get("q") or "").strip()[:200]
+    page = request.args.get("page", 1, type=int) or 1
+    plan = None if q.running(current_user.id) else source.preview(current_user.id)
+    listing = plan_page(current_user.id, plan, kind, text, page) if plan else None
+    return render_template("sync/_plan_items.html", listing=listing, kinds=PLAN_KINDS, kind=kind, q=text)
 
 
 @bp.route("/run", methods=["POST"])
@@ -52,15 +71,24 @@ def history():
     """The recent runs and their chart."""
     runs = q.recent_runs(current_user.id)
     return render_template(
-        "sync/_history.html", runs=runs, bars=q.chart(runs), chart_w=q.CHART_W, chart_h=q.CHART_H
+        "sync/_history.html",
+        runs=runs,
+        bars=q.chart(runs),
+        chart_w=q.CHART_W,
+        chart_h=q.CHART_H,
+        chart_top=q.chart_top(runs),
+        colours=q.STATUS_COLOURS,
+        changes_ru=q.changes_ru,
     )
 
 
 @bp.route("/errors")
 @login_required
 def errors():
-    """Per-item errors of the latest run, with their hints."""
-    return render_template("sync/_errors.html", errors=q.open_errors(current_user.id))
+    """Per-item errors of the latest run, with their hints and the products by name."""
+    errors = q.open_errors(current_user.id)
+    refs = describe(current_user.id, [e.sku for e in errors], {e.sku: e.product_name for e in errors})
+    return render_template("sync/_errors.html", errors=errors, refs=refs)
 
 
 @bp.route("/errors/<int:error_id>/retry", methods=["POST"])
@@ -93,7 +121,10 @@ def _start(errors):
     except ConfigRefused as refused:
         message = refused.message_ru
     # A run that already ended by the time we answer changed the history; a refused start changed nothing.
-    return _progress(message, finished=message is None)
+    html, status, headers = _progress(message, finished=message is None)
+    if message is None and not headers:
+        headers = {"HX-Trigger": "sync-run-started"}  # the plan preview steps aside while the run goes
+    return html, status, headers
 
 
 def _progress(message: str | None = None, finished: bool = False):

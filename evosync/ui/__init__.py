@@ -1,0 +1,1 @@
+"""How the console shows things to a merchant: times in their time zone, prices in roubles (docs/ui.md)."""

@@ -1,0 +1,159 @@
+"""The merchant's console in real Chromium: a toggle answers with its effect and can be undone, one toggle is
+one request that changes only its row and the summary, times in МСК, prices in roubles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from evosync.catalog.models import CatalogGroup, CatalogProduct
+from evosync.connections.service import save_tokens
+from evosync.extensions import db as _db
+from evosync.sandbox import catalog as demo
+
+pytestmark = pytest.mark.browser
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def app_config(app_config, sandbox):
+    """The app (and the live server built from it) talks to the sandbox."""
+    return {**app_config, **sandbox.config()}
+
+
+@pytest.fixture
+def shop_page(page, app, make_user, sandbox):
+    """A logged-in merchant whose catalog has been refreshed from the sandbox through the page."""
+    user = make_user(email="console@example.ru")
+    with app.app_context():
+        save_tokens(user.id, "evotor", sandbox.evotor_token, auth_method="token")
+        _db.session.commit()
+    page.goto("/login")
+    page.fill("input[name=email]", "console@example.ru")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/connections")
+    page.goto("/catalog")
+    page.get_by_role("button", name="Обновить каталог").click()
+    page.get_by_text("Каталог обновлён").wait_for(timeout=30_000)
+    page.reload()
+    return page
+
+
+def _id(app, model, name):
+    with app.app_context():
+        return _db.session.scalar(select(model.evotor_id).where(model.name.startswith(name)).limit(1))
+
+
+def _row(page, entity_id):
+    return page.locator(f'tr[data-id="{entity_id}"]').first
+
+
+def _synced(page) -> int:
+    return int(page.locator("#summary-synced").inner_text())
+
+
+def test_the_zero_of_300_trap_warns_and_undo_restores_the_count(shop_page, app):
+    page = shop_page
+    coffee, desserts = _id(app, CatalogGroup, "Кофе"), _id(app, CatalogGroup, "Десерты")
+    page.goto(f"/catalog/stores/{demo.STORE_1}")
+    _row(page, coffee).locator("button[data-mode=include]").click()
+    _row(page, coffee).get_by_text("Было 0 → станет").wait_for()
+    selected = _synced(page)
+    assert selected > 0
+    # «Включить» on one dessert (its group is not selected): the product level becomes «only included».
+    page.goto(f"/catalog/products?store={demo.STORE_1}&group={desserts}")
+    cake = _id(app, CatalogProduct, "Чизкейк")
+    _row(page, cake).locator("button[data-mode=include]").click()
+    note = _row(page, cake).get_by_test_id("row-effect")
+    note.wait_for()
+    text = note.inner_text()
+    assert f"Было {selected} → станет 0 из 300" in text
+    assert "Не синхронизируется ни один товар" in text
+    assert "Для этой строки правило ничего не изменило" in text
+    assert _synced(page) == 0
+    assert "ВКонтакте не попадёт ни один товар" in page.locator("#catalog-summary").inner_text()
+    page.shot("trap-warning")
+    # One click puts the previous rule set back: the count and the row are as before.
+    note.get_by_role("button", name="Отменить").click()
+    page.get_by_text(f"Правила возвращены: было 0 → стало {selected} из 300").wait_for()
+    assert _synced(page) == selected
+    _row(page, cake).locator("button[data-mode=clear][aria-pressed=true]").wait_for()
+    page.shot("undone")
+    assert page.csp_violations == []
+
+
+def test_a_toggle_is_one_request_and_changes_only_its_row_and_the_summary(shop_page, app):
+    page = shop_page
+    page.goto(f"/catalog/stores/{demo.STORE_1}")
+    _row(page, _id(app, CatalogGroup, "Выпечка")).locator("button[data-mode=include]").click()
+    page.get_by_test_id("row-effect").wait_for()
+    page.goto(f"/catalog/products?store={demo.STORE_1}")
+    rows = page.locator("#catalog-products tbody tr")
+    target = rows.nth(2)
+    target_id = target.get_attribute("data-id")
+    before = rows.evaluate_all("rows => rows.map(r => r.outerHTML)")
+    summary_before = page.locator("#catalog-summary").inner_text()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
+    page.evaluate("window.__noReload = 1")
+    target.locator("button[data-mode=exclude]").click()
+    _row(page, target_id).locator("button[data-mode=exclude][aria-pressed=true]").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert [r.split("/", 3)[-1] for r in requests] == ["catalog/filters"]
+    assert requests[0].startswith("POST ")
+    after = rows.evaluate_all("rows => rows.map(r => r.outerHTML)")
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert changed == [2]
+    assert page.locator("#catalog-summary").inner_text() != summary_before
+    assert page.evaluate("window.__noReload") == 1
+
+
+def test_times_in_moscow_then_in_the_chosen_zone(shop_page):
+    page = shop_page
+    line = page.get_by_test_id("refreshed-at")
+    moscow = re.search(r"Обновлён (\d\d)\.\d\d\.\d{4} (\d\d):(\d\d)\sМСК", line.inner_text())
+    assert moscow, line.inner_text()
+    assert "UTC" not in page.content()
+    page.goto("/account")
+    page.select_option("select[name=timezone]", "Asia/Yekaterinburg")
+    page.locator("#timezone-form").get_by_role("button", name="Сохранить").click()
+    page.get_by_text("Часовой пояс сохранён: Екатеринбург (МСК+2).").wait_for()
+    page.goto("/catalog")
+    ekb = re.search(
+        r"Обновлён \d\d\.\d\d\.\d{4} (\d\d):(\d\d)\sМСК\+2", page.get_by_test_id("refreshed-at").inner_text()
+    )
+    assert ekb
+    assert (int(ekb.group(1)) - int(moscow.group(2))) % 24 == 2
+
+
+def test_prices_read_as_roubles_and_shared_group_names_carry_the_store(shop_page):
+    page = shop_page
+    page.goto("/catalog/products?q=зёрнах")
+    assert page.get_by_test_id("price").first.inner_text() == f"1{NBSP}890,00{NBSP}₽"
+    page.goto("/catalog/products?q=Снежинка")
+    assert page.get_by_test_id("price").first.inner_text() == f"350,50{NBSP}₽"
+    page.goto("/catalog/products?q=табак")
+    text = page.locator("#catalog-products").inner_text()
+    assert "Табак (Кофейня «Ёжик» на Ленина)" in text or "Табак (Склад №2)" in text
+
+
+def test_search_as_you_type_keeps_the_url_shareable(shop_page):
+    page = shop_page
+    page.goto("/catalog/products")
+    page.evaluate("window.__noReload = 1")
+    page.fill("input[name=q]", "зёрнах")
+    page.wait_for_url("**/catalog/products?q=*")
+    page.locator("#catalog-products").get_by_text("Кофе в зёрнах развесной").wait_for()
+    assert page.locator("#products-found").inner_text() == "1"
+    assert page.evaluate("window.__noReload") == 1
+    shared = page.url
+    page.goto("/catalog")
+    page.goto(shared)
+    assert page.locator("input[name=q]").input_value() == "зёрнах"
+    assert page.locator("#products-found").inner_text() == "1"
+    # Back to the pushed URL with no snapshot in htmx's cache: the full page, not a bare fragment.
+    restore = page.request.get(shared, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<h1" in restore.text() and "Кофе в зёрнах развесной" in restore.text()
