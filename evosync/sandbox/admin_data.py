@@ -29,43 +29,46 @@ def _product_store(product_id: str) -> str | None:
     return row["store_id"] if row else None
 
 
-@bp.route("/evotor/products/<product_id>", methods=["POST", "PATCH", "DELETE"])
-def product_change(product_id: str):
-    """POST/PATCH changes fields of a product (``null`` removes a field); DELETE deletes it from the catalog."""
+def change_product(product_id: str, fields: dict, delete: bool = False) -> dict | None:
+    """Change fields of a product (``None`` removes a field) or delete it; the product, or None if unknown."""
     store_id = _product_store(product_id)
     if store_id is None or find_product(store_id, product_id) is None:
-        return _bad("no such product", 404)
-    stamp = _evotor_now()
+        return None
     with state().connect() as conn:
         row = conn.execute(
             "SELECT data FROM product_overrides WHERE product_id = ?", (product_id,)
         ).fetchone()
         data = json.loads(row["data"]) if row else {}
-        deleted = request.method == "DELETE"
-        if not deleted:
-            data.update({k: v for k, v in _body().items() if k not in ("id", "store_id")})
-        data["updated_at"] = stamp
+        if not delete:
+            data.update({k: v for k, v in fields.items() if k not in ("id", "store_id")})
+        data["updated_at"] = _evotor_now()
         conn.execute(
             "INSERT INTO product_overrides (product_id, store_id, data, deleted) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(product_id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted",
-            (product_id, store_id, json.dumps(data, ensure_ascii=False), int(deleted)),
+            (product_id, store_id, json.dumps(data, ensure_ascii=False), int(delete)),
         )
-    return jsonify(
-        {"ok": True, "product": None if deleted else catalog.public(find_product(store_id, product_id))}
-    )
+    return {} if delete else catalog.public(find_product(store_id, product_id))
+
+
+@bp.route("/evotor/products/<product_id>", methods=["POST", "PATCH", "DELETE"])
+def product_change(product_id: str):
+    """POST/PATCH changes fields of a product (``null`` removes a field); DELETE deletes it from the catalog."""
+    deleted = request.method == "DELETE"
+    product = change_product(product_id, {} if deleted else _body(), delete=deleted)
+    if product is None:
+        return _bad("no such product", 404)
+    return jsonify({"ok": True, "product": None if deleted else product})
 
 
 def _evotor_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-@bp.post("/evotor/products")
-def product_add():
-    """Add a product to a store (``store_id``, ``name``, ``price`` …; ``id`` optional); returns it."""
-    body = _body()
+def add_product(body: dict) -> dict | None:
+    """Add a product to a store (``store_id``, ``name``, ``price`` …; ``id`` optional); None if invalid."""
     store_id = body.get("store_id", catalog.STORE_1)
     if store_id not in catalog.PRODUCT_PREFIX or not body.get("name"):
-        return _bad("store_id must name a sandbox store and name is required")
+        return None
     stamp = _evotor_now()
     product = {
         "id": body.get("id") or str(uuid.uuid4()),
@@ -85,16 +88,21 @@ def product_add():
     product.pop("image", None)
     with state().connect() as conn:
         seq = conn.execute("SELECT COALESCE(MAX(added_seq), 0) + 1 FROM product_overrides").fetchone()[0]
+        stored = json.dumps({k: v for k, v in product.items() if k != "id"}, ensure_ascii=False)
         conn.execute(
             "INSERT INTO product_overrides (product_id, store_id, data, deleted, added_seq) VALUES (?, ?, ?, 0, ?)",
-            (
-                product["id"],
-                store_id,
-                json.dumps({k: v for k, v in product.items() if k != "id"}, ensure_ascii=False),
-                seq,
-            ),
+            (product["id"], store_id, stored, seq),
         )
-    return jsonify({"ok": True, "product": catalog.public(product)})
+    return catalog.public(product)
+
+
+@bp.post("/evotor/products")
+def product_add():
+    """Add a product to a store (``store_id``, ``name``, ``price`` …; ``id`` optional); returns it."""
+    product = add_product(_body())
+    if product is None:
+        return _bad("store_id must name a sandbox store and name is required")
+    return jsonify({"ok": True, "product": product})
 
 
 @bp.get("/vk/items")

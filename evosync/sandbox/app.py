@@ -14,6 +14,7 @@ from . import (
     evotor_oauth,
     outbox,
     pages,
+    people,
     vk_albums,
     vk_api,
     vk_market,
@@ -95,6 +96,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(admin_data.bp, url_prefix="/_admin")
     app.register_blueprint(pages.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(people.bp)
 
     @app.before_request
     def _stamp():

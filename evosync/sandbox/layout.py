@@ -21,7 +21,8 @@ code{background:#eee;padding:.1rem .3rem;border-radius:4px;word-break:break-all}
 </style></head><body>
 <p><a href="{{ url_for('sandbox_pages.home') }}">Песочница EvoSync</a> ·
 <a href="{{ url_for('sandbox_pages.market') }}">Товары сообщества</a> ·
-<a href="{{ url_for('sandbox_outbox.page') }}">Почта</a></p>
+<a href="{{ url_for('sandbox_outbox.page') }}">Почта</a> ·
+<a href="{{ url_for('sandbox_people.controls') }}">Управление: цены, товары, сбои</a></p>
 {{ body|safe }}
 </body></html>"""
 

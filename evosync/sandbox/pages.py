@@ -29,6 +29,9 @@ HOME = """
 товары {% if g.on %}включены{% else %}выключены{% endif %}
 {% if g.on %} — <a href="{{ url_for('sandbox_pages.market', group_id=gid) }}">смотреть товары</a>{% endif %}
 </li>{% endfor %}</ul></div>
+<div class="card"><h2>Управление</h2>
+<p>Изменить цену, удалить или добавить товар, включить сбой (отозванный токен, флуд-контроль, капча,
+выключенные Товары…): <a href="{{ url_for('sandbox_people.controls') }}">управление песочницей</a>.</p></div>
 <div class="card"><h2>Почта</h2>
 <p>Письма EvoSync (подтверждение почты, сброс пароля, уведомления) не уходят наружу, а попадают
 в <a href="{{ url_for('sandbox_outbox.page') }}">почтовый ящик песочницы</a>.</p></div>
