@@ -166,7 +166,7 @@ class VkMethods:
         filename: str = "photo.jpg",
         content_type: str = "image/jpeg",
     ) -> UploadedPhoto:
-        """Upload a Market main photo (new flow, legacy fallback); see ``upload.upload_product_photo``."""
+        """Upload a Market main photo; see ``upload.upload_product_photo``."""
         from .upload import upload_product_photo
 
         return upload_product_photo(self, group_id, image, filename, content_type)

@@ -210,4 +210,3 @@ class UploadedPhoto:
 
     id: int
     owner_id: int | None = None
-    legacy: bool = False  # True when the old photos.* flow was used

@@ -1,6 +1,8 @@
-"""Market photo upload: ``market.getProductPhotoUploadServer`` → POST ``file`` → ``market.saveProductPhoto``,
-falling back to ``photos.getMarketUploadServer`` → POST → ``photos.saveMarketPhoto`` when VK does not know the
-new method (error 3). Also ``fit_to_canvas`` to make Evotor's small images acceptable (VK wants ≥ 400×400).
+"""Market photo upload: ``market.getProductPhotoUploadServer`` → POST ``file`` → ``market.saveProductPhoto``.
+
+VK removed the pre-2024 ``photos.getMarketUploadServer`` / ``photos.saveMarketPhoto`` pair (it answers error 3,
+unknown method), so there is no fallback. Also ``fit_to_canvas`` to make Evotor's small images acceptable (VK
+wants ≥ 400×400).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from .errors import BadResponse, UnknownMethod
+from .errors import BadResponse
 from .schemas import UploadedPhoto
 
 if TYPE_CHECKING:
@@ -54,10 +56,7 @@ def upload_product_photo(
 ) -> UploadedPhoto:
     """Upload ``image`` as a Market photo of community ``group_id`` (positive id); returns its photo id."""
     group_id = abs(group_id)
-    try:
-        server = client.call("market.getProductPhotoUploadServer", group_id=group_id)
-    except UnknownMethod:
-        return _upload_legacy(client, group_id, image, filename, content_type)
+    server = client.call("market.getProductPhotoUploadServer", group_id=group_id)
     uploaded = client.post_upload(
         _upload_url(server, "market.getProductPhotoUploadServer"), filename, image, content_type
     )
@@ -71,19 +70,3 @@ def upload_product_photo(
     except (AttributeError, KeyError, TypeError, ValueError):
         raise BadResponse(None, "saveProductPhoto: no photo_id", "market.saveProductPhoto") from None
 
-
-def _upload_legacy(
-    client: VkClient, group_id: int, image: bytes, filename: str, content_type: str
-) -> UploadedPhoto:
-    """The pre-2024 flow through ``photos.getMarketUploadServer`` / ``photos.saveMarketPhoto``."""
-    server = client.call("photos.getMarketUploadServer", group_id=group_id, main_photo=1)
-    uploaded = client.post_upload(
-        _upload_url(server, "photos.getMarketUploadServer"), filename, image, content_type
-    )
-    keys = ("photo", "server", "hash", "crop_data", "crop_hash")
-    saved = client.call("photos.saveMarketPhoto", group_id=group_id, **{k: uploaded.get(k) for k in keys})
-    try:
-        first = saved[0]
-        return UploadedPhoto(int(first["id"]), first.get("owner_id"), legacy=True)
-    except (IndexError, KeyError, TypeError, ValueError):
-        raise BadResponse(None, "saveMarketPhoto: no photo", "photos.saveMarketPhoto") from None
