@@ -79,9 +79,12 @@ class VkMethods:
         with_disabled: bool = True,
         count: int = 200,
         offset: int = 0,
-        extended: bool = False,
+        extended: bool = True,
     ) -> Iterator[MarketItem]:
-        """Every item of the community from ``offset`` on, hidden ones included, ``count`` per request."""
+        """Every item of the community from ``offset`` on, hidden ones included, ``count`` per request.
+
+        Extended by default: VK sends an item's album membership (``albums_ids``) only in the extended object.
+        """
         while True:
             resp = self.send(P.market_get(owner_id, count, offset, with_disabled, extended))
             page = _items(resp, "market.get")
