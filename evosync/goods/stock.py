@@ -17,7 +17,9 @@ class StockMode(StrEnum):
     """The merchant's choice on /sync."""
 
     NONE = "none"  # «не передавать остатки» (default): no stock_amount, the item is available
-    FROM_EVOTOR = "evotor"  # «передавать остатки из Эвотора»: stock_amount = quantity (≤ 0 → 0, «нет в наличии»)
+    FROM_EVOTOR = (
+        "evotor"  # «передавать остатки из Эвотора»: stock_amount = quantity (≤ 0 → 0, «нет в наличии»)
+    )
     HIDE_AT_OR_BELOW = "hide"  # «скрывать товары с остатком не больше N»: hide, no stock_amount otherwise
 
 
