@@ -146,4 +146,6 @@ def dispatch(name: str):
         except SchemaViolation as exc:
             # A sandbox bug, not a VK answer: fail loudly so no test passes on a shape VK never sends.
             current_app.logger.error("sandbox answer violates the VK schema: %s", exc)
-            return Response(f"sandbox answer violates the VK schema: {exc}", status=500, content_type="text/plain")
+            return Response(
+                f"sandbox answer violates the VK schema: {exc}", status=500, content_type="text/plain"
+            )

@@ -87,7 +87,9 @@ def _check_photos(caller: Caller, group_id: int, params: dict, item_id: int | No
 def _bind_photos(conn, item_id: int, data: dict) -> None:
     conn.execute("DELETE FROM vk_photo_items WHERE item_id = ?", (item_id,))
     for photo_id in _wanted_photos(data):
-        conn.execute("INSERT OR REPLACE INTO vk_photo_items (photo_id, item_id) VALUES (?, ?)", (photo_id, item_id))
+        conn.execute(
+            "INSERT OR REPLACE INTO vk_photo_items (photo_id, item_id) VALUES (?, ?)", (photo_id, item_id)
+        )
 
 
 def _check_item(caller: Caller, group_id: int, params: dict, item_id: int | None = None) -> None:

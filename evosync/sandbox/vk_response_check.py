@@ -103,5 +103,9 @@ def check_answer(method: str, params: dict, result) -> None:
     if not shapes:
         return
     extended = bool(params.get("extended")) and "extendedResponse" in shapes
-    name = shapes["extendedResponse"] if extended else next(v for k, v in shapes.items() if k != "extendedResponse")
+    name = (
+        shapes["extendedResponse"]
+        if extended
+        else next(v for k, v in shapes.items() if k != "extendedResponse")
+    )
     check(DEFINITIONS[name], {"response": result}, method)
