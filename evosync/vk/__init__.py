@@ -19,7 +19,7 @@ from .errors import (
 )
 from .ratelimit import SlidingWindowLimiter, limiter_for_token
 from .schemas import MarketAlbum, MarketCategory, MarketItem, UploadedPhoto, VkGroup, VkUser
-from .upload import fit_to_canvas
+from .upload import PhotoUploader, fit_to_canvas
 
 __all__ = [
     "AccessDenied",
@@ -45,6 +45,7 @@ __all__ = [
     "VkError",
     "VkGroup",
     "VkUser",
+    "PhotoUploader",
     "fit_to_canvas",
     "limiter_for_token",
 ]

@@ -73,5 +73,7 @@ def test_timestamps():
 
 
 def test_excise_types_and_blank_article_are_parsed():
-    beer = Product.from_json({"id": "b", "name": "Пиво", "type": "BEER_MARKED_KEG", "article_number": ""}, STORE)
+    beer = Product.from_json(
+        {"id": "b", "name": "Пиво", "type": "BEER_MARKED_KEG", "article_number": ""}, STORE
+    )
     assert beer.type == "BEER_MARKED_KEG" and beer.article_number is None

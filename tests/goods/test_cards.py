@@ -38,6 +38,7 @@ def test_price_is_formatted_the_russian_way():
 
 def test_font_draws_cyrillic_and_the_rouble_sign_not_tofu():
     font = ImageFont.truetype(str(BOLD), 64)
+
     def shape(ch):
         img = Image.new("L", (100, 100), 0)
         ImageDraw.Draw(img).text((10, 10), ch, font=font, fill=255)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 from decimal import Decimal
 
 import pytest
 from PIL import Image
 
-from evosync.vk import fit_to_canvas
+from evosync.vk import PhotoUploader, fit_to_canvas
 from tests.vk.conftest import SHOP_GROUP_ID
 
 
@@ -54,3 +55,24 @@ def test_too_small_photo_is_refused_per_item(sandbox, vk):
         assert exc.hint_ru
     else:  # pragma: no cover
         raise AssertionError("a 300×300 photo was accepted")
+
+
+def test_uploader_reuses_one_server_and_saves_25_per_execute(sandbox, vk):
+    uploader = PhotoUploader(vk, -SHOP_GROUP_ID)
+    answers = [uploader.upload(fit_to_canvas(evotor_like_png())) for _ in range(30)]
+    results = uploader.save(answers)
+    ids = [r.unwrap().id for r in results]
+    assert len(set(ids)) == 30
+    assert vk.method_counts["market.getProductPhotoUploadServer"] == 1
+    assert vk.method_counts["execute"] == 2 and vk.uploads_made == 30
+
+
+def test_uploader_fetches_a_fresh_server_when_the_url_expires(sandbox, vk):
+    uploader = PhotoUploader(vk, SHOP_GROUP_ID)
+    first = uploader.upload(fit_to_canvas(evotor_like_png()))
+    time.sleep(0.01)
+    sandbox.fault("upload_url_expired")
+    time.sleep(0.01)
+    second = uploader.upload(fit_to_canvas(evotor_like_png()))
+    assert vk.method_counts["market.getProductPhotoUploadServer"] == 2
+    assert [r.ok for r in uploader.save([first, second])] == [True, True]
