@@ -33,6 +33,7 @@ __all__ = [
     "MarketCategory",
     "MarketDisabled",
     "MarketItem",
+    "PhotoUploader",
     "RateLimit",
     "ServerError",
     "SlidingWindowLimiter",
@@ -45,7 +46,6 @@ __all__ = [
     "VkError",
     "VkGroup",
     "VkUser",
-    "PhotoUploader",
     "fit_to_canvas",
     "limiter_for_token",
 ]
