@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from evosync.auth.passwords import MIN_MEMORY_KIB, MIN_TIME_COST
 from evosync.sandbox.urls import SANDBOX_DEFAULT_URL, provider_urls
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - a marker that production refuses
@@ -60,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "REGISTER_LIMIT_PER_CLIENT": "20 per hour",
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # argon2id cost; production refuses less than OWASP's minimum (19 MiB, t=2).
+    "PASSWORD_HASH_MEMORY_KIB": 47104,
+    "PASSWORD_HASH_TIME_COST": 2,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 
@@ -70,6 +74,8 @@ INT_KEYS = (
     "SESSION_MAX_HOURS",
     "WTF_CSRF_TIME_LIMIT",
     "MAX_CONTENT_LENGTH",
+    "PASSWORD_HASH_MEMORY_KIB",
+    "PASSWORD_HASH_TIME_COST",
 )
 
 
@@ -146,5 +152,10 @@ def check_production_config(app: Flask) -> None:
         problems.append("TOKEN_KEYS is missing (comma-separated Fernet keys)")
     if not app.config.get("DATABASE_URL"):
         problems.append("DATABASE_URL is missing")
+    if (
+        app.config["PASSWORD_HASH_MEMORY_KIB"] < MIN_MEMORY_KIB
+        or app.config["PASSWORD_HASH_TIME_COST"] < MIN_TIME_COST
+    ):
+        problems.append("PASSWORD_HASH_MEMORY_KIB / _TIME_COST are below argon2id's minimum (19456 KiB, t=2)")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from evosync.extensions import db
+from evosync.htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def render_error(status: int, message: str | None = None):
     text = message or default
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
         return jsonify(error=title, message=text), status
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         # static/app.js shows this in the page's alert area (htmx does not swap error responses itself).
         return render_template("errors/_alert.html", status=status, title=title, message=text), status
     return render_template("errors/error.html", status=status, title=title, message=text), status

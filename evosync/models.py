@@ -4,16 +4,10 @@ from evosync.auth.models import LoginSession, User
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
-from evosync.sync.models import SyncConfig, SyncFilter
-from evosync.sync.models_runs import (
-    SyncAlbum,
-    SyncLease,
-    SyncPlaceholderPhoto,
-    SyncRun,
-    SyncRunError,
-    SyncVkItem,
-)
-from evosync.sync.settings import SyncSettings
+from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.sync.config.models import SyncSettings
+from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
+from evosync.sync.runs.models import SyncRun, SyncRunError
 
 __all__ = [
     "CatalogGroup",
@@ -23,6 +17,7 @@ __all__ = [
     "Connection",
     "Job",
     "LoginSession",
+    "RuleSetStamp",
     "SyncAlbum",
     "SyncConfig",
     "SyncFilter",

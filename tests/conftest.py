@@ -8,11 +8,15 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from evosync import create_app
 from evosync.extensions import db as _db
+from evosync.extensions import limiter
+from evosync.tasks.queue import init_app as bind_tasks
 from tests.pg_cluster import Cluster, find_bindir
 
 pytest_plugins = [name for name in ("tests.sandbox_plugin",) if importlib.util.find_spec(name)]
@@ -73,6 +77,9 @@ def _base_config(url: str, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "SERVER_NAME": None,
+        # Cheap argon2id: the suite logs in thousands of times (production refuses these values).
+        "PASSWORD_HASH_MEMORY_KIB": 1024,
+        "PASSWORD_HASH_TIME_COST": 1,
     }
 
 
@@ -94,23 +101,54 @@ def app_config(request, backend, database_urls, tmp_path) -> dict:
     return config
 
 
+# Apps are built once per distinct configuration and reused by every test with that configuration; a test
+# that changes its app's config gets a fresh app next time (the changed one is dropped and disposed).
+_apps: dict[str, Flask] = {}
+
+
+def _cached_app(config: dict) -> Flask:
+    key = repr(sorted(config.items()))
+    application = _apps.get(key)
+    if application is None:
+        application = _apps[key] = create_app(dict(config))
+        with application.app_context():
+            url = application.config["SQLALCHEMY_DATABASE_URI"]
+            if url not in _migrated:
+                upgrade()
+                _migrated.add(url)
+    return application
+
+
+def _drop_app(application: Flask) -> None:
+    for key, cached in list(_apps.items()):
+        if cached is application:
+            del _apps[key]
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_cached_apps():
+    yield
+    for application in list(_apps.values()):
+        _drop_app(application)
+
+
 @pytest.fixture
 def app(app_config):
-    """The app on a migrated, emptied database."""
-    application = create_app(app_config)
+    """The app for this configuration (built once, reused) on a migrated, emptied database."""
+    application = _cached_app(app_config)
+    before = dict(application.config)
     with application.app_context():
-        url = application.config["SQLALCHEMY_DATABASE_URI"]
-        if url not in _migrated:
-            from flask_migrate import upgrade
-
-            upgrade()
-            _migrated.add(url)
         _truncate_all()
+    bind_tasks(application)
+    limiter.reset()
     yield application
     _join_background_threads()
     with application.app_context():
         _db.session.remove()
-        _db.engine.dispose()
+    if application.config != before:
+        _drop_app(application)
 
 
 def _join_background_threads(timeout: float = 60) -> None:

@@ -9,9 +9,19 @@ import click
 from flask import Blueprint
 
 from evosync.auth import service
+from evosync.auth.models import User
 from evosync.extensions import db
 
 bp = Blueprint("users_cli", __name__, cli_group="users")
+
+
+def user_or_exit(user_ref: str) -> User:
+    """The user a ``--user ID|EMAIL`` option names; else «error: no user …» on stderr and exit status 1."""
+    user = service.find_user(user_ref)
+    if user is None:
+        click.echo(f"error: no user {user_ref!r}", err=True)
+        sys.exit(1)
+    return user
 
 
 @bp.cli.command("create")

@@ -11,13 +11,14 @@ from evosync.auth.models import User
 from evosync.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
 from evosync.db import utcnow
 from evosync.extensions import db
+from evosync.refusals import Refusal
 from evosync.routing import DB_INT_MAX
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s.]{2,63}$")
 
 
-class AccountError(ValueError):
-    """A user-facing problem with account input; ``str()`` is Russian, ``english`` is for the CLI."""
+class AccountError(Refusal):
+    """A user-facing problem with account input; ``message_ru`` for the page, ``english`` for the CLI."""
 
     def __init__(self, message_ru: str, english: str) -> None:
         super().__init__(message_ru)

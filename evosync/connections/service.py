@@ -12,15 +12,15 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
+from evosync.connections.clients import evotor_client, vk_client
 from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionProblem
-from evosync.connections.health import check_connection, vk_client
+from evosync.connections.health import check_connection
 from evosync.connections.models import Connection, OAuthState
 from evosync.connections.queries import get_connection
 from evosync.connections.tokens import TokenSet, access_token
 from evosync.connections.vault_access import vault
 from evosync.db import utcnow
 from evosync.evotor import errors as evotor_errors
-from evosync.evotor.client import EvotorClient
 from evosync.extensions import db
 from evosync.vk import errors as vk_errors
 from evosync.vk.schemas import VkGroup
@@ -68,7 +68,7 @@ def connect_evotor_token(user_id: int, token: str) -> Connection:
         raise ConnectionProblem(
             "Вставьте токен Облака Эвотор — строку из личного кабинета Эвотора.", "bad_input"
         )
-    client = EvotorClient(token, current_app.config["EVOTOR_API_URL"], timeout=(5, 15), max_retries=1)
+    client = evotor_client(token, timeout=(5, 15), max_retries=1)
     try:
         stores = client.stores()
     except evotor_errors.EvotorError as exc:

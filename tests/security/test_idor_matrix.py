@@ -11,8 +11,9 @@ from sqlalchemy import inspect, select, text
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
 from evosync.jobs.models import Job
-from evosync.sync.models import SyncFilter
-from evosync.sync.models_runs import SyncRun, SyncRunError, SyncVkItem
+from evosync.rules.models import SyncFilter
+from evosync.sync.engine.models import SyncVkItem
+from evosync.sync.runs.models import SyncRun, SyncRunError
 from tests.factories import connect_accounts
 
 OBJECT_ENDPOINTS = {
