@@ -3,9 +3,10 @@
 from evosync.auth.models import LoginSession, User
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
+from evosync.goods.models import NameGuessOverride
 from evosync.jobs.models import Job
 from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
-from evosync.sync.config.models import SyncSettings
+from evosync.sync.config.models import GroupCategory, SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
 
@@ -15,8 +16,10 @@ __all__ = [
     "CatalogState",
     "CatalogStore",
     "Connection",
+    "GroupCategory",
     "Job",
     "LoginSession",
+    "NameGuessOverride",
     "RuleSetStamp",
     "SyncAlbum",
     "SyncConfig",

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin
 
+from evosync.goods.imaging import open_image
+
 SIZE = 800
 MARGIN = 64
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -90,10 +92,8 @@ def _background(key: str, placeholder: bytes | None) -> Image.Image:
     if placeholder is None:
         digest = hashlib.sha256(key.encode()).digest()
         return Image.new("RGB", (SIZE, SIZE), TINTS[digest[0] % len(TINTS)])
-    with Image.open(io.BytesIO(placeholder)) as src:
-        src.load()
-        image = ImageOps.fit(src.convert("RGB"), (SIZE, SIZE), Image.Resampling.LANCZOS)
-    return image
+    src = open_image(placeholder)
+    return ImageOps.fit(src.convert("RGB"), (SIZE, SIZE), Image.Resampling.LANCZOS)
 
 
 def _panel(image: Image.Image, top: int, bottom: int) -> None:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from evosync.goods.imaging import open_image
+
 from .batch import CallResult
 from .errors import BadResponse
 from .schemas import UploadedPhoto
@@ -24,10 +26,9 @@ MIN_SIDE = 400
 
 
 def fit_to_canvas(data: bytes, size: int = MIN_SIDE, quality: int = 90) -> bytes:
-    """Scale an image to fit ``size``×``size`` (keeping its aspect) centred on a white canvas; JPEG bytes."""
-    with Image.open(io.BytesIO(data)) as src:
-        src.load()
-        img = src.convert("RGBA") if src.mode in ("RGBA", "LA", "P", "PA") else src.convert("RGB")
+    """Scale an image (decoded by ``open_image``: ``BadImage`` if refused) to fit ``size``×``size`` (keeping its aspect) centred on a white canvas; JPEG bytes."""
+    src = open_image(data)
+    img = src.convert("RGBA") if src.mode in ("RGBA", "LA", "P", "PA") else src.convert("RGB")
     scale = min(size / img.width, size / img.height)
     new = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     img = img.resize(new, Image.Resampling.LANCZOS)

@@ -79,5 +79,5 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     expect(page.locator("#sync-history tbody tr")).to_have_count(3, timeout=60_000)
     assert "успешно" in page.locator("#sync-history tbody tr").first.inner_text()
     assert page.get_by_test_id("sync-errors").count() == 0
-    assert bad in {i["sku"] for i in live_items(sandbox)}
+    assert bad in {i["pid"] for i in live_items(sandbox, app, user.id)}
     assert page.csp_violations == []

@@ -51,7 +51,7 @@ def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbo
     sandbox.set_product(bad, description="Обычное описание без адресов")
     assert auth_client.post(f"/sync/errors/{error_id}/retry").status_code == 200
     _wait_idle(auth_client)
-    assert bad in {i["sku"] for i in live_items(sandbox)}
+    assert bad in {i["pid"] for i in live_items(sandbox, app, user.id)}
     with app.app_context():
         last = _db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
         assert (last.status, last.created, last.trigger) == ("succeeded", 1, "manual")

@@ -1,4 +1,5 @@
-"""Sync settings: price multiplier, VK category (from market.getCategories), placeholder image, leave action.
+"""Sync settings: price multiplier, VK category (from market.getCategories), placeholder image, leave action,
+stock mode (and the «half the products have no stock» warning).
 
 Services flush; the caller commits. Input problems raise ``BadSettings`` with a Russian message.
 """
@@ -20,9 +21,12 @@ from evosync.connections.clients import vk_client_for
 from evosync.connections.errors import ConnectionProblem
 from evosync.connections.queries import get_connection
 from evosync.extensions import db
+from evosync.goods import stock
+from evosync.goods.stock import StockMode
 from evosync.refusals import Refusal
 from evosync.sync.config.models import LEAVE_ACTIONS
 from evosync.sync.config.service import get_or_create_settings, get_settings
+from evosync.sync.engine import source
 from evosync.vk.errors import VkError
 
 MAX_MULTIPLIER = Decimal("1000.00")
@@ -107,7 +111,8 @@ class SettingsInput:
 
     price_multiplier: Decimal
     leave_action: str
-    send_stock: bool
+    stock_mode: str
+    stock_threshold: int
     vk_category_id: object = ...
 
 
@@ -123,8 +128,24 @@ def update_settings(user_id: int, values: SettingsInput) -> None:
         settings.vk_category_id = category
     settings.price_multiplier = values.price_multiplier
     settings.leave_action = values.leave_action
-    settings.send_stock = values.send_stock
+    settings.stock_mode = values.stock_mode
+    settings.stock_threshold = values.stock_threshold
     db.session.flush()
+
+
+def stock_warning(user_id: int) -> str | None:
+    """The /sync warning when stock is passed and at least half of the selected products have none."""
+    settings = get_settings(user_id)
+    if settings is None or settings.stock_mode == StockMode.NONE:
+        return None
+    products, _ = source.selected_products(user_id)
+    if not stock.mostly_out_of_stock([p.quantity for p in products]):
+        return None
+    hidden = "скрыты" if settings.stock_mode == StockMode.HIDE_AT_OR_BELOW else "показаны как «нет в наличии»"
+    return (
+        "У половины выбранных товаров или больше остаток в Эвоторе 0, отрицательный или не указан — "
+        f"во ВКонтакте они будут {hidden}. Если вы не ведёте остатки в Эвоторе, выберите «не передавать остатки»."
+    )
 
 
 def validate_image(data: bytes) -> tuple[bytes, str]:

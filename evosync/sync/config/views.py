@@ -33,6 +33,7 @@ def _context(**extra) -> dict:
         "summary": filter_summary(snap, fetched),
         "changes": config_service.changes_since_confirmation(uid, snap.rules),
         "settings": config_service.get_settings(uid),
+        "stock_warning": settings_service.stock_warning(uid),
         **extra,
     }
 
@@ -96,7 +97,7 @@ def _kick_first_run(user_id: int) -> tuple[str, bool]:
 @bp.route("/sync/settings", methods=["POST"])
 @login_required
 def save_settings():
-    """Save price multiplier, VK category, leave action and stock flag; bad input → 400 with the page."""
+    """Save price multiplier, VK category, leave action and stock mode; bad input → 400 with the page."""
     _, error = commit_or_refusal(
         lambda: settings_service.update_settings(current_user.id, parse_settings_form(request.form))
     )
