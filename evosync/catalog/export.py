@@ -12,6 +12,8 @@ from sqlalchemy import select
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
 from evosync.extensions import db
+from evosync.goods import forbidden
+from evosync.goods import service as goods_service
 
 HEADER = (
     "Магазин",
@@ -55,6 +57,11 @@ def group_paths(snapshot: Snapshot) -> dict[str, str]:
     }
 
 
+def _sync_columns(fixed: tuple[str, str, str, str], verdict: forbidden.Verdict | None) -> tuple[str, str]:
+    """«Синхронизируется» and «Причина»: a forbidden product is never published, whatever the rules say."""
+    return ("нет", verdict.reason) if verdict is not None else (fixed[2], fixed[3])
+
+
 def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     """Yield the CSV text (BOM first) in batches; memory stays flat whatever the catalog size."""
     buffer = io.StringIO()
@@ -75,6 +82,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
             p.price,
             p.quantity,
             p.measure_name,
+            p.type,
         )
         .where(p.user_id == snapshot.user_id)
         .order_by(p.id)
@@ -83,6 +91,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     # Products without a rule of their own decide per (store, group): one engine call per bucket.
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
     buckets: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
+    allowed = goods_service.overridden(snapshot.user_id)
     for count, row in enumerate(db.session.execute(stmt), 1):
         key = (row.store_id, row.group_id)
         fixed = buckets.get(key) if row.evotor_id not in ruled else None
@@ -107,8 +116,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
                 number(row.price),
                 number(row.quantity),
                 neutralise(row.measure_name or ""),
-                fixed[2],
-                fixed[3],
+                *_sync_columns(fixed, forbidden.classify(row.type, row.name, row.evotor_id in allowed)),
             )
         )
         if count % BATCH == 0:

@@ -96,7 +96,7 @@ def test_server_errors_are_retried_then_fail_with_state_intact(app, shop, sandbo
 
 
 def test_per_item_errors_end_partial_with_hints_and_retry(app, shop, sandbox, sync):
-    bad = sandbox.product_id(10)
+    bad = sandbox.product_id(11)  # 10 is cider: forbidden, never sent
     sandbox.set_product(bad, description="Подробности и доставка на сайте www.example.com сегодня")
     outcome = sync(shop.id)
     assert outcome.status == "partial", outcome.line

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import requests
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import delete, select
 
+from evosync.catalog.models import CatalogGroup
 from evosync.connections.clients import vk_client_for
 from evosync.connections.errors import ConnectionProblem
 from evosync.connections.queries import get_connection
@@ -24,7 +26,7 @@ from evosync.extensions import db
 from evosync.goods import stock
 from evosync.goods.stock import StockMode
 from evosync.refusals import Refusal
-from evosync.sync.config.models import LEAVE_ACTIONS
+from evosync.sync.config.models import LEAVE_ACTIONS, GroupCategory
 from evosync.sync.config.service import get_or_create_settings, get_settings
 from evosync.sync.engine import source
 from evosync.vk.errors import VkError
@@ -35,7 +37,7 @@ PLACEHOLDER_MIN_SIDE = 400
 # Far above any sensible photo, far below what would exhaust memory while decoding.
 PLACEHOLDER_MAX_PIXELS = 40_000_000
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
-DEFAULT_PLACEHOLDER = Path(__file__).resolve().parent.parent / "static" / "img" / "placeholder.jpg"
+DEFAULT_PLACEHOLDER = Path(__file__).resolve().parents[2] / "static" / "img" / "placeholder.jpg"
 CATEGORIES_TTL = 3600.0
 
 _categories_cache: dict[int, tuple[float, list[tuple[int, str]]]] = {}
@@ -130,6 +132,52 @@ def update_settings(user_id: int, values: SettingsInput) -> None:
     settings.leave_action = values.leave_action
     settings.stock_mode = values.stock_mode
     settings.stock_threshold = values.stock_threshold
+    db.session.flush()
+
+
+def group_category_rows(user_id: int) -> list[tuple[CatalogGroup, int | None]]:
+    """Every cached Evotor group of the user with the VK category mapped to it (None: the shop-wide one)."""
+    own = dict(
+        db.session.execute(
+            select(GroupCategory.group_id, GroupCategory.vk_category_id).where(
+                GroupCategory.user_id == user_id
+            )
+        ).all()
+    )
+    groups = db.session.scalars(
+        select(CatalogGroup).where(CatalogGroup.user_id == user_id).order_by(CatalogGroup.name)
+    )
+    return [(group, own.get(group.evotor_id)) for group in groups]
+
+
+def parse_category(raw: str | None, choices: list[tuple[int, str]]) -> int | None:
+    """A category from the picker: its id, or the «Раздел — Категория (id)» label it shows; "" = none."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    known = dict(choices)
+    tail = text.rsplit("(", 1)[-1].rstrip(")").strip()
+    if tail.isascii() and tail.isdigit() and int(tail) in known:
+        return int(tail)
+    by_label = {label.casefold(): cid for cid, label in choices}
+    if text.casefold() in by_label:
+        return by_label[text.casefold()]
+    raise BadSettings("Такой категории нет в списке ВКонтакте — выберите её из подсказок.")
+
+
+def set_group_category(user_id: int, group_id: str, raw: str | None) -> None:
+    """Map one Evotor group to a VK category ("" = back to the shop-wide category)."""
+    group = db.session.scalar(
+        select(CatalogGroup).where(CatalogGroup.user_id == user_id, CatalogGroup.evotor_id == group_id)
+    )
+    if group is None:
+        raise BadSettings("Такой группы нет в каталоге.")
+    category = parse_category(raw, category_choices(user_id)) if (raw or "").strip() else None
+    db.session.execute(
+        delete(GroupCategory).where(GroupCategory.user_id == user_id, GroupCategory.group_id == group_id)
+    )
+    if category is not None:
+        db.session.add(GroupCategory(user_id=user_id, group_id=group_id, vk_category_id=category))
     db.session.flush()
 
 

@@ -120,6 +120,36 @@ def categories():
     return render_template("sync/_categories.html", choices=choices, error=error, current=current)
 
 
+@bp.route("/sync/group-categories")
+@login_required
+def group_categories():
+    """Per-group VK categories: a searchable picker per Evotor group (loaded later: it needs a VK call)."""
+    try:
+        choices, error = settings_service.category_choices(current_user.id), None
+    except BadSettings as bad:
+        choices, error = [], bad.message_ru
+    rows = settings_service.group_category_rows(current_user.id)
+    return render_template(
+        "sync/_group_categories.html", rows=rows, labels=dict(choices), choices=choices, error=error
+    )
+
+
+@bp.route("/sync/group-categories", methods=["POST"])
+@login_required
+def save_group_category():
+    """Map one group to a VK category (empty = the shop-wide category); bad input → 400 with the page."""
+    form = request.form
+    _, error = commit_or_refusal(
+        lambda: settings_service.set_group_category(
+            current_user.id, form.get("group_id", ""), form.get("category")
+        )
+    )
+    if error:
+        return _page(400, group_category_error=error)
+    flash("Категория группы сохранена.", "success")
+    return redirect(url_for("sync.index", _anchor="group-categories"), 303)
+
+
 @bp.route("/sync/placeholder", methods=["GET"])
 @login_required
 def placeholder():

@@ -111,6 +111,7 @@ class Skip:
     sku: str
     code: str
     reason_ru: str
+    name: str = ""  # the product's name, for the merchant
 
     @property
     def hide_only(self) -> bool:

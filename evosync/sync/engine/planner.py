@@ -9,7 +9,7 @@ selection, and skips with reasons. No Flask, no database: the applier feeds it a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from evosync.sync.engine.items import ItemSettings, Skip, SourceProduct, VkItem, build_item
 
@@ -169,7 +169,7 @@ def make_plan(
     for product in products:
         built = build_item(product, settings)
         if isinstance(built, Skip):
-            plan.skips.append(built)
+            plan.skips.append(replace(built, name=product.name))
             continue
         plan.wanted[built.sku] = built
         if only is not None and built.sku not in only:
