@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "VK_REVOKE_URL": "https://id.vk.ru/oauth2/revoke",
     "VK_CLIENT_ID": None,
     "VK_CLIENT_SECRET": None,
-    # VK ID rights by name, space-separated; VK ID has no `offline` (a refresh token keeps access).
+    # VK ID rights by name, space-separated; VK ID has no `offline` (a refresh token keeps access). docs/vk-scopes.md
     "VK_SCOPE": "market photos groups",
     "VK_RPS": 3,
     "VK_DEFAULT_CATEGORY_ID": None,
