@@ -65,7 +65,8 @@ def _assert_each_community_complete(app, sandbox, count: int) -> None:
         skus = [item["pid"] for item in live_items(sandbox, app, group_id=group_id)]
         assert not [s for s in skus if s.startswith("orphan:")], f"orphan items in {group_id}"
         assert len(skus) == len(set(skus)), f"duplicate skus in {group_id}"
-        assert len(skus) >= PRODUCTS - 6, (group_id, len(skus))  # a few demo products are skipped (price 0…)
+        # Skipped: price 0, not for sale, and the demo shop's alcohol and tobacco (13 of the first 24 go to VK).
+        assert len(skus) >= PRODUCTS - 12, (group_id, len(skus))
 
 
 def _runs(app) -> list[SyncRun]:
