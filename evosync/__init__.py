@@ -27,6 +27,7 @@ from evosync.connections.oauth import init_oauth
 from evosync.connections.views import bp as connections_bp
 from evosync.db import as_utc
 from evosync.extensions import csrf, db, limiter, mail, migrate
+from evosync.goods.views import bp as goods_bp
 from evosync.main.views import bp as main_bp
 from evosync.routing import install_converters
 from evosync.sync.config.cli import bp as sync_config_cli
@@ -53,6 +54,7 @@ BLUEPRINTS = (
     tokens_cli,
     catalog_bp,
     catalog_cli,
+    goods_bp,
     sync_bp,
     sync_config_cli,
     sync_run_cli,

@@ -4,10 +4,11 @@ from evosync.auth.models import LoginSession, User
 from evosync.auth.models_security import AccountToken, LoginThrottle, SecurityEvent
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
+from evosync.goods.models import NameGuessOverride
 from evosync.jobs.models import Job
 from evosync.notifications.models import NotificationSent, NotificationSwitch
 from evosync.rules.models import RuleSetStamp, RuleUndo, SyncConfig, SyncFilter
-from evosync.sync.config.models import SyncSettings
+from evosync.sync.config.models import GroupCategory, SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
 
@@ -18,9 +19,11 @@ __all__ = [
     "CatalogState",
     "CatalogStore",
     "Connection",
+    "GroupCategory",
     "Job",
     "LoginSession",
     "LoginThrottle",
+    "NameGuessOverride",
     "NotificationSent",
     "NotificationSwitch",
     "RuleSetStamp",

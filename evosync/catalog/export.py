@@ -13,6 +13,8 @@ from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
 from evosync.catalog.stored import is_current
 from evosync.extensions import db
+from evosync.goods import forbidden
+from evosync.goods import service as goods_service
 
 HEADER = (
     "Магазин",
@@ -56,6 +58,11 @@ def group_paths(snapshot: Snapshot) -> dict[str, str]:
     }
 
 
+def _sync_columns(fixed: tuple[str, str, str, str], verdict: forbidden.Verdict | None) -> tuple[str, str]:
+    """«Синхронизируется» and «Причина»: a forbidden product is never published, whatever the rules say."""
+    return ("нет", verdict.reason) if verdict is not None else (fixed[2], fixed[3])
+
+
 def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     """Yield the CSV text (BOM first) in batches; memory stays flat whatever the catalog size."""
     buffer = io.StringIO()
@@ -78,6 +85,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
             p.measure_name,
             p.decision_code,
             p.decision_source,
+            p.type,
         )
         .where(p.user_id == snapshot.user_id)
         .order_by(p.id)
@@ -87,6 +95,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     current = is_current(snapshot.user_id)
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
     buckets: dict[tuple, tuple[str, str, str, str]] = {}
+    allowed = goods_service.overridden(snapshot.user_id)
     for count, row in enumerate(db.session.execute(stmt), 1):
         if current:
             key = (row.store_id, row.group_id, row.decision_code, row.decision_source)
@@ -117,8 +126,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
                 number(row.price),
                 number(row.quantity),
                 neutralise(row.measure_name or ""),
-                fixed[2],
-                fixed[3],
+                *_sync_columns(fixed, forbidden.classify(row.type, row.name, row.evotor_id in allowed)),
             )
         )
         if count % BATCH == 0:

@@ -12,7 +12,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 KNOWN_PRODUCT_TYPES = frozenset(
-    {"NORMAL", "SERVICE", "ALCOHOL_NOT_MARKED", "ALCOHOL_MARKED", "TOBACCO_MARKED"}
+    {
+        "NORMAL",
+        "SERVICE",
+        "ALCOHOL_NOT_MARKED",
+        "ALCOHOL_MARKED",
+        "BEER_MARKED",
+        "BEER_MARKED_KEG",
+        "TOBACCO_MARKED",
+        "TOBACCO_PRODUCTS_MARKED",
+    }
 )
 KNOWN_TAXES = frozenset({"NO_VAT", "VAT_0", "VAT_10", "VAT_10_110", "VAT_18", "VAT_18_118"})
 

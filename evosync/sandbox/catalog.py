@@ -121,6 +121,11 @@ def generate(seed: int, store_id: str, index: int) -> dict:
         raw["allow_to_sell"] = False
     if index % 11 == 0:
         raw["description"] = f"{nouns[0]}: свежая поставка, артикул ART-{index}."
+    if NAMES[group][0][0].startswith("Сигареты") and name.startswith(("Сигареты", "Табак", "Сигариллы")):
+        # Most tobacco is excise-marked in Evotor; some shops keep it as NORMAL (caught by name then).
+        raw["type"] = "TOBACCO_MARKED" if index % 3 else "NORMAL"
+    if index % 9 == 0:
+        raw["quantity"] = -rng.randint(1, 5) if index % 2 else 0
     return _finish(store_id, pid, raw, index)
 
 

@@ -50,7 +50,10 @@ NAMES = {
     ),
     gid(STORE_1, 6): (["Чай чёрный", "Чай зелёный", "Какао", "Капучино"], ["200 мл", "400 мл"]),
     gid(STORE_1, 3): (["Круассан", "Булочка с корицей", "Пирожок с капустой", "Слойка"], ["", "большой"]),
-    gid(STORE_1, 8): (["Сигареты «Ява»", "Табак трубочный", "Сигариллы"], ["20 шт", "50 г"]),
+    gid(STORE_1, 8): (
+        ["Сигареты «Ява»", "Табак трубочный", "Сигариллы", "Жидкость для вейпа", "Кальянная смесь"],
+        ["20 шт", "50 г", "30 мл"],
+    ),
     gid(STORE_1, 9): (["Чизкейк", "Эклер", "Медовик", "Тирамису"], ["порция", "целый"]),
     gid(STORE_2, 2): (["Сахар", "Соль", "Мука пшеничная", "Масло подсолнечное"], ["1 кг", "5 кг"]),
     gid(STORE_2, 3): (["Гречка", "Рис круглый", "Пшено", "Овсяные хлопья"], ["800 г", "1 кг"]),
@@ -180,6 +183,35 @@ def edge_cases() -> dict[str, list[dict]]:
             "quantity": 100,
             "article_number": "MRS-050",
             "barcodes": ["4601234567893"],
+        },
+        # Goods VK does not allow: by Evotor type, and by name only (typed NORMAL by the merchant).
+        {
+            "name": "Пиво светлое 0,5 л",
+            "parent_id": g(STORE_2, 2),
+            "price": 95,
+            "quantity": 48,
+            "type": "BEER_MARKED",
+        },
+        {"name": "Пиво разливное, кега 30 л", "price": 4500, "quantity": 1, "type": "BEER_MARKED_KEG"},
+        {"name": "Вино красное сухое 0,75 л", "price": 890, "quantity": 0, "type": "ALCOHOL_MARKED"},
+        {
+            "name": "Стики табачные",
+            "parent_id": g(STORE_2, 4),
+            "price": 230,
+            "type": "TOBACCO_PRODUCTS_MARKED",
+        },
+        {
+            "name": "Жидкость для вейпа «Манго» 30 мл",
+            "price": 450,
+            "quantity": -2,
+            "article_number": "VAPE-30",
+        },
+        {"name": "Снюс мятный", "price": 390, "_no_quantity": True},
+        {
+            "name": "Электронная сигарета одноразовая",
+            "price": 990,
+            "quantity": 0,
+            "article_number": "EC-1500",
         },
     ]
     return {STORE_1: s1, STORE_2: s2}

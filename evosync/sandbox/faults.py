@@ -22,7 +22,8 @@ KINDS = {
     "hang": "never answer `service` until the fault is cleared (or `seconds`, default 600)",
     "market_off": "Market switched off in community `group_id` (default: the demo shop)",
     "evotor_error": "Evotor API answers HTTP `status` (401, 403, 429 with `reset` seconds, 5xx)",
-    "upload_methods_unknown": "market.getProductPhotoUploadServer/saveProductPhoto answer error 3",
+    "upload_methods_unknown": "market.getProductPhotoUploadServer/saveProductPhoto(Bulk) answer error 3",
+    "upload_url_expired": "upload URLs issued before the fault was set are refused (ERR_UPLOAD_URL_EXPIRED)",
 }
 
 SERVICES = {"vk", "vkid", "evotor", "evotor_oauth", "upload", "any"}

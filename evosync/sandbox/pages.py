@@ -94,7 +94,10 @@ def market():
         rows = conn.execute(
             "SELECT * FROM vk_items WHERE owner_id = ? ORDER BY id DESC", (-group_id,)
         ).fetchall()
-        items = [{**item_object(base, conn, r), "is_removed": r["removed_at"] is not None} for r in rows]
+        items = [
+            {**item_object(base, conn, r, extended=True), "is_removed": r["removed_at"] is not None}
+            for r in rows
+        ]
         album_rows = conn.execute(
             "SELECT * FROM vk_albums WHERE owner_id = ? ORDER BY id", (-group_id,)
         ).fetchall()

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS vk_uploads (
 CREATE TABLE IF NOT EXISTS vk_photos (
     id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, width INTEGER NOT NULL,
     height INTEGER NOT NULL, data BLOB NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS vk_photo_items (photo_id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, spec TEXT NOT NULL,
     remaining INTEGER, created_at REAL NOT NULL);
@@ -63,6 +64,7 @@ RESET_TABLES = (
     "vk_album_items",
     "vk_uploads",
     "vk_photos",
+    "vk_photo_items",
     "faults",
     "counters",
     "request_log",

@@ -151,4 +151,4 @@ def remove_from_album(caller: Caller, params: dict) -> int:
 @method("market.getCategories")
 def get_categories(caller: Caller, params: dict) -> dict:
     """Return the category tree (5.199 shape: sections with children)."""
-    return {"count": len(vk_demo.CATEGORIES), "items": vk_demo.CATEGORIES}
+    return {"items": vk_demo.CATEGORIES}

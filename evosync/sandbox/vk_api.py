@@ -15,13 +15,18 @@ from .state import bump, get_meta
 from .tokens import lookup
 from .vk_errors import VkError
 from .vk_registry import METHODS, Caller
+from .vk_response_check import SchemaViolation, check_answer
 from .vk_validate import validate
 
 bp = Blueprint("sandbox_vk", __name__)
 
 # Methods that need the `market` right on the token (vk-api.md §0.3: user token with market scope).
-NEEDS_MARKET = ("market.", "photos.getMarketUploadServer", "photos.saveMarketPhoto")
-NEW_UPLOAD_METHODS = ("market.getProductPhotoUploadServer", "market.saveProductPhoto")
+NEEDS_MARKET = ("market.",)
+NEW_UPLOAD_METHODS = (
+    "market.getProductPhotoUploadServer",
+    "market.saveProductPhoto",
+    "market.saveProductPhotoBulk",
+)
 
 
 def _json(payload) -> Response:
@@ -91,7 +96,10 @@ def call(caller: Caller, name: str, params: dict) -> object:
         raise VkError(
             15, "Access denied: no access to call this method. It cannot be called with current scopes"
         )
-    return handler(caller, validate(name, params))
+    checked = validate(name, params)
+    result = handler(caller, checked)
+    check_answer(name, checked, result)
+    return result
 
 
 @bp.route("/<path:name>", methods=["GET", "POST"])
@@ -135,3 +143,9 @@ def dispatch(name: str):
             return _json({"response": call(caller, name, params)})
         except VkError as err:
             return _error(err, name, params)
+        except SchemaViolation as exc:
+            # A sandbox bug, not a VK answer: fail loudly so no test passes on a shape VK never sends.
+            current_app.logger.error("sandbox answer violates the VK schema: %s", exc)
+            return Response(
+                f"sandbox answer violates the VK schema: {exc}", status=500, content_type="text/plain"
+            )

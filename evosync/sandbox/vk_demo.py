@@ -179,8 +179,8 @@ def group_object(group_id: int, user_id: int, base: str, fields: list[str], mark
                 "type": "basic",
                 "currency": CURRENCY,
                 "main_album_id": 0,
-                "price_min": 0,
-                "price_max": 0,
+                "price_min": "0",
+                "price_max": "0",
             }
             if market_on
             else {"enabled": 0}

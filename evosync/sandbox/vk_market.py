@@ -30,6 +30,9 @@ ITEM_FIELDS = (
     "weight",
 )
 RESTORE_SECONDS = 3600
+NESTED = "market_market_category_nested"
+PHOTO_TAKEN_CODE = 100
+PHOTO_TAKEN = "One of the parameters specified was missing or invalid: photo not found or already assigned to another item"
 
 
 def market_enabled(conn, group_id: int) -> bool:
@@ -63,23 +66,38 @@ def _check_description(text: str) -> None:
             raise VkError(1408)
 
 
-def _check_photos(caller: Caller, group_id: int, params: dict) -> None:
-    wanted = [params["main_photo_id"]] if "main_photo_id" in params else []
-    wanted += params.get("photo_ids", [])
-    for photo_id in wanted:
+def _wanted_photos(params: dict) -> list[int]:
+    wanted = [params["main_photo_id"]] if params.get("main_photo_id") else []
+    return wanted + [p for p in params.get("photo_ids", []) if p]
+
+
+def _check_photos(caller: Caller, group_id: int, params: dict, item_id: int | None = None) -> None:
+    # A Market photo belongs to one item: naming a photo another live item uses is refused like a missing one.
+    for photo_id in _wanted_photos(params):
         row = caller.conn.execute("SELECT owner_id FROM vk_photos WHERE id = ?", (photo_id,)).fetchone()
-        if row is None or row["owner_id"] != -group_id:
-            raise VkError(
-                100, f"One of the parameters specified was missing or invalid: photo {photo_id} not found"
-            )
+        taken = caller.conn.execute(
+            "SELECT 1 FROM vk_photo_items p JOIN vk_items i ON i.id = p.item_id"
+            " WHERE p.photo_id = ? AND i.id != ? AND i.removed_at IS NULL",
+            (photo_id, item_id or 0),
+        ).fetchone()
+        if row is None or row["owner_id"] != -group_id or taken:
+            raise VkError(PHOTO_TAKEN_CODE, PHOTO_TAKEN)
 
 
-def _check_item(caller: Caller, group_id: int, params: dict) -> None:
+def _bind_photos(conn, item_id: int, data: dict) -> None:
+    conn.execute("DELETE FROM vk_photo_items WHERE item_id = ?", (item_id,))
+    for photo_id in _wanted_photos(data):
+        conn.execute(
+            "INSERT OR REPLACE INTO vk_photo_items (photo_id, item_id) VALUES (?, ?)", (photo_id, item_id)
+        )
+
+
+def _check_item(caller: Caller, group_id: int, params: dict, item_id: int | None = None) -> None:
     if "description" in params:
         _check_description(params["description"])
     if "category_id" in params and params["category_id"] not in vk_demo.category_index():
         raise VkError(100, "One of the parameters specified was missing or invalid: category_id is invalid")
-    _check_photos(caller, group_id, params)
+    _check_photos(caller, group_id, params, item_id)
 
 
 @method("market.add")
@@ -93,6 +111,7 @@ def add(caller: Caller, params: dict) -> dict:
         "INSERT INTO vk_items (owner_id, data, hidden, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
         (-group_id, json.dumps(data, ensure_ascii=False), int(params.get("deleted", False)), t, t),
     )
+    _bind_photos(caller.conn, cur.lastrowid, data)
     return {"market_item_id": cur.lastrowid}
 
 
@@ -110,9 +129,11 @@ def edit(caller: Caller, params: dict) -> int:
     """Change the given fields of an item; ``deleted`` hides or shows it."""
     group_id = market_group(caller, params["owner_id"])
     row = _item_row(caller, group_id, params["item_id"])
-    _check_item(caller, group_id, params)
+    _check_item(caller, group_id, params, row["id"])
     data = json.loads(row["data"])
     data.update({key: params[key] for key in ITEM_FIELDS if key in params})
+    if "main_photo_id" in params or "photo_ids" in params:
+        _bind_photos(caller.conn, row["id"], data)
     hidden = int(params["deleted"]) if "deleted" in params else row["hidden"]
     caller.conn.execute(
         "UPDATE vk_items SET data = ?, hidden = ?, updated_at = ? WHERE id = ?",
@@ -151,26 +172,50 @@ def _photo(base: str, photo_id: int, owner_id: int) -> dict:
         "owner_id": owner_id,
         "album_id": -53,
         "date": 0,
+        "has_tags": False,
         "sizes": [{"type": "x", "url": url, "width": 604, "height": 604}],
     }
 
 
-def item_object(caller_base: str, conn, row, extended: bool = False) -> dict:
-    """Return a market item in VK's shape (market_market_item, plus albums_ids and photos)."""
-    data = json.loads(row["data"])
-    price = float(data.get("price", 0))
-    categories = vk_demo.category_index()
-    category = categories.get(
-        data.get("category_id"), {"id": 0, "name": "", "section": {"id": 0, "name": ""}}
-    )
-    stock = data.get("stock_amount")
-    availability = 1 if row["hidden"] else (2 if stock == 0 else 0)
+def _category(category_id) -> dict:
+    """The item's category in VK's nested shape (the leaf with its section as parent)."""
+    leaf = vk_demo.category_index().get(category_id)
+    if leaf is None:
+        return {"id": 0, "name": "", "inner_type": NESTED}
+    section = {"id": leaf["section"]["id"], "name": leaf["section"]["name"], "inner_type": NESTED}
+    return {"id": leaf["id"], "name": leaf["name"], "inner_type": NESTED, "parent": section}
+
+
+def availability(hidden: bool, stock) -> int:
+    """VK's availability: 1 hidden, 2 «нет в наличии» (stock_amount 0), else 0 (-1 or no stock = unlimited)."""
+    if hidden:
+        return 1
+    return 2 if stock == 0 else 0
+
+
+def _extended(caller_base: str, conn, row, data: dict) -> dict:
+    # albums_ids and photos exist only in the extended item object (market_market_item_full).
     albums = [
         r["album_id"]
         for r in conn.execute(
             "SELECT album_id FROM vk_album_items WHERE item_id = ? ORDER BY album_id", (row["id"],)
         )
     ]
+    ids = ([data["main_photo_id"]] if data.get("main_photo_id") else []) + data.get("photo_ids", [])
+    return {
+        "albums_ids": albums,
+        "photos": [_photo(caller_base, pid, row["owner_id"]) for pid in ids],
+        "can_comment": 1,
+        "can_repost": 1,
+        "likes": {"user_likes": 0, "count": 0},
+        "views_count": 0,
+    }
+
+
+def item_object(caller_base: str, conn, row, extended: bool = False) -> dict:
+    """Return a market item in VK's shape (market_market_item; market_market_item_full when extended)."""
+    data = json.loads(row["data"])
+    price = float(data.get("price", 0))
     item = {
         "id": row["id"],
         "owner_id": row["owner_id"],
@@ -181,10 +226,9 @@ def item_object(caller_base: str, conn, row, extended: bool = False) -> dict:
             "currency": vk_demo.CURRENCY,
             "text": f"{price:,.2f} ₽".replace(",", " ").replace(".", ","),
         },
-        "category": category,
+        "category": _category(data.get("category_id")),
         "date": int(row["created_at"]),
-        "availability": availability,
-        "albums_ids": albums,
+        "availability": availability(bool(row["hidden"]), data.get("stock_amount")),
     }
     for key in ("sku", "stock_amount", "url"):
         if key in data:
@@ -194,11 +238,7 @@ def item_object(caller_base: str, conn, row, extended: bool = False) -> dict:
     if data.get("main_photo_id"):
         item["thumb_photo"] = f"{caller_base}/vk/photo/{data['main_photo_id']}.jpg"
     if extended:
-        ids = ([data["main_photo_id"]] if data.get("main_photo_id") else []) + data.get("photo_ids", [])
-        item["photos"] = [_photo(caller_base, pid, row["owner_id"]) for pid in ids]
-        item.update(
-            {"can_comment": 1, "can_repost": 1, "likes": {"user_likes": 0, "count": 0}, "views_count": 0}
-        )
+        item.update(_extended(caller_base, conn, row, data))
     return item
 
 

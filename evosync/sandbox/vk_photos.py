@@ -1,4 +1,10 @@
-"""Market photo upload: the upload-server methods (new and legacy), the upload server itself, saved photos."""
+"""Market photo upload: the upload-server method, the upload server itself, single and bulk saves, saved photos.
+
+An upload URL stays valid for any number of uploads (clients reuse one) until ``upload_url_expired`` makes the
+server refuse it. A ``bulk=1`` URL takes up to ``MAX_BULK_FILES`` files in repeated ``file`` fields and answers one
+blob for ``market.saveProductPhotoBulk``. The removed ``photos.getMarketUploadServer`` / ``photos.saveMarketPhoto``
+pair is not emulated: VK answers error 3 for it, and so does the sandbox.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ bp = Blueprint("sandbox_vk_files", __name__)
 
 MIN_SIDE = 400
 MAX_SIDES_SUM = 14000
+MAX_BULK_FILES = 25
+BAD_UPLOAD_RESPONSE = "One of the parameters specified was missing or invalid: upload_response is invalid"
 
 
 def _sign(text: str) -> str:
@@ -28,22 +36,16 @@ def _sign(text: str) -> str:
 
 
 def _upload_url(caller: Caller, kind: str, group_id: int) -> str:
-    nonce = secrets.token_hex(6)
+    # The nonce starts with the issue time (ms, hex) so an "expired" fault can refuse older URLs.
+    nonce = f"{int(now() * 1000):x}-{secrets.token_hex(6)}"
     return f"{caller.base_url}/vk/upload/{kind}/{group_id}/{nonce}/{_sign(f'{kind}:{group_id}:{nonce}')}"
 
 
 @method("market.getProductPhotoUploadServer")
 def get_product_photo_upload_server(caller: Caller, params: dict) -> dict:
-    """Return an upload URL for a product photo (the 2024 flow)."""
+    """Return an upload URL for product photos (``bulk`` for several files per POST)."""
     group_id = market_group(caller, -params["group_id"])
-    return {"upload_url": _upload_url(caller, "product", group_id)}
-
-
-@method("photos.getMarketUploadServer")
-def get_market_upload_server(caller: Caller, params: dict) -> dict:
-    """Return an upload URL for a product photo (the legacy flow)."""
-    group_id = market_group(caller, -params["group_id"])
-    return {"upload_url": _upload_url(caller, "market", group_id)}
+    return {"upload_url": _upload_url(caller, "bulk" if params.get("bulk") else "product", group_id)}
 
 
 def photo_object(base: str, row) -> dict:
@@ -54,6 +56,7 @@ def photo_object(base: str, row) -> dict:
         "owner_id": row["owner_id"],
         "album_id": -53,
         "date": int(row["created_at"]),
+        "has_tags": False,
         "width": row["width"],
         "height": row["height"],
         "sizes": [{"type": "x", "url": url, "width": row["width"], "height": row["height"]}],
@@ -85,28 +88,34 @@ def _save(caller: Caller, upload_id, digest, group_id: int | None):
     return conn.execute("SELECT * FROM vk_photos WHERE id = ?", (cur.lastrowid,)).fetchone()
 
 
-@method("market.saveProductPhoto")
-def save_product_photo(caller: Caller, params: dict) -> dict:
-    """Save an uploaded product photo from the upload server's whole JSON answer."""
+def _blob(params: dict) -> dict:
     try:
         blob = json.loads(params["upload_response"])
     except ValueError:
-        raise VkError(
-            100, "One of the parameters specified was missing or invalid: upload_response is invalid"
-        ) from None
-    if not isinstance(blob, dict) or "photo" not in blob or "hash" not in blob:
-        raise VkError(
-            100, "One of the parameters specified was missing or invalid: upload_response is invalid"
-        )
+        blob = None
+    if not isinstance(blob, dict):
+        raise VkError(100, BAD_UPLOAD_RESPONSE)
+    return blob
+
+
+@method("market.saveProductPhoto")
+def save_product_photo(caller: Caller, params: dict) -> dict:
+    """Save an uploaded product photo from the upload server's whole JSON answer."""
+    blob = _blob(params)
+    if "photo" not in blob or "hash" not in blob:
+        raise VkError(100, BAD_UPLOAD_RESPONSE)
     row = _save(caller, blob["photo"], blob["hash"], None)
     return {"photo_id": row["id"], "photo": photo_object(caller.base_url, row)}
 
 
-@method("photos.saveMarketPhoto")
-def save_market_photo(caller: Caller, params: dict) -> list[dict]:
-    """Save an uploaded product photo (legacy flow); returns a one-element list of photos."""
-    row = _save(caller, params["photo"], params["hash"], params.get("group_id"))
-    return [photo_object(caller.base_url, row)]
+@method("market.saveProductPhotoBulk")
+def save_product_photo_bulk(caller: Caller, params: dict) -> list[dict]:
+    """Save every photo of a bulk upload answer; returns one ``{photo_id, photo}`` per file, in order."""
+    photos = _blob(params).get("photos")
+    if not isinstance(photos, list) or not photos or not all(isinstance(p, dict) for p in photos):
+        raise VkError(100, BAD_UPLOAD_RESPONSE)
+    rows = [_save(caller, p.get("photo"), p.get("hash"), None) for p in photos]
+    return [{"photo_id": row["id"], "photo": photo_object(caller.base_url, row)} for row in rows]
 
 
 def _upload_error(message: str) -> Response:
@@ -114,44 +123,70 @@ def _upload_error(message: str) -> Response:
     return jsonify({"error": message})
 
 
-@bp.post("/vk/upload/<kind>/<int:group_id>/<nonce>/<sig>")
-def upload(kind: str, group_id: int, nonce: str, sig: str):
-    """Accept a multipart ``file``, check it like VK's upload server and answer the blob to save."""
-    g.sandbox_service = "upload"
-    bump_key = f"upload:{kind}"
-    status = faults.delay(state(), "upload")
-    if status:
-        return Response("Internal Server Error", status=status)
-    if kind not in ("product", "market") or not hmac.compare_digest(sig, _sign(f"{kind}:{group_id}:{nonce}")):
-        return _upload_error("ERR_UPLOAD_BAD_SIGNATURE: invalid upload url")
-    file = request.files.get("file")
-    if file is None:
-        return _upload_error("ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded")
+def _issued_at(nonce: str) -> float:
+    try:
+        return int(nonce.split("-", 1)[0], 16) / 1000
+    except ValueError:
+        return 0.0
+
+
+def _expired(conn, nonce: str) -> bool:
+    rows = conn.execute("SELECT created_at FROM faults WHERE kind = 'upload_url_expired'").fetchall()
+    return any(_issued_at(nonce) <= row["created_at"] for row in rows)
+
+
+def _read_image(file) -> tuple[bytes, int, int] | str:
+    """The file's bytes and size, or the upload server's error text for it."""
     limit = int(settings()["VK_UPLOAD_MAX_BYTES"])
     data = file.read(limit + 1)
     if len(data) > limit:
-        return _upload_error(f"ERR_UPLOAD_FILE_TOO_BIG: file is larger than {limit} bytes")
+        return f"ERR_UPLOAD_FILE_TOO_BIG: file is larger than {limit} bytes"
     size = images.size_of(data)
     if size is None:
-        return _upload_error("ERR_UPLOAD_BAD_IMAGE: not an image (JPG, PNG or GIF expected)")
+        return "ERR_UPLOAD_BAD_IMAGE: not an image (JPG, PNG or GIF expected)"
     width, height = size
     if width < MIN_SIDE or height < MIN_SIDE:
-        return _upload_error(
-            f"ERR_UPLOAD_BAD_IMAGE_SIZE: market photo min size 400x400, got {width}x{height}"
-        )
+        return f"ERR_UPLOAD_BAD_IMAGE_SIZE: market photo min size 400x400, got {width}x{height}"
     if width + height > MAX_SIDES_SUM:
-        return _upload_error("ERR_UPLOAD_BAD_IMAGE_SIZE: width + height must not exceed 14000")
+        return "ERR_UPLOAD_BAD_IMAGE_SIZE: width + height must not exceed 14000"
+    return data, width, height
+
+
+def _store(conn, group_id: int, kind: str, image: tuple[bytes, int, int]) -> dict:
+    data, width, height = image
+    cur = conn.execute(
+        "INSERT INTO vk_uploads (group_id, kind, width, height, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (group_id, kind, width, height, data, now()),
+    )
+    return {"photo": str(cur.lastrowid), "hash": _sign(f"upload:{cur.lastrowid}")}
+
+
+@bp.post("/vk/upload/<kind>/<int:group_id>/<nonce>/<sig>")
+def upload(kind: str, group_id: int, nonce: str, sig: str):
+    """Accept multipart ``file`` field(s), check them like VK's upload server and answer the blob to save."""
+    g.sandbox_service = "upload"
+    status = faults.delay(state(), "upload")
+    if status:
+        return Response("Internal Server Error", status=status)
+    if kind not in ("product", "bulk") or not hmac.compare_digest(sig, _sign(f"{kind}:{group_id}:{nonce}")):
+        return _upload_error("ERR_UPLOAD_BAD_SIGNATURE: invalid upload url")
+    files = request.files.getlist("file")
+    if not files:
+        return _upload_error("ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded")
+    if len(files) > (MAX_BULK_FILES if kind == "bulk" else 1):
+        return _upload_error("ERR_UPLOAD_TOO_MANY_FILES: too many files in one upload")
+    read = [_read_image(f) for f in files]
+    bad = next((r for r in read if isinstance(r, str)), None)
+    if bad:
+        return _upload_error(bad)
     with state().connect() as conn:
-        bump(conn, bump_key)
-        cur = conn.execute(
-            "INSERT INTO vk_uploads (group_id, kind, width, height, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (group_id, kind, width, height, data, now()),
-        )
-        upload_id = cur.lastrowid
-    blob = {"server": 1, "photo": str(upload_id), "hash": _sign(f"upload:{upload_id}"), "group_id": group_id}
-    if kind == "market":
-        blob.update({"crop_data": "", "crop_hash": ""})
-    return jsonify(blob)
+        if _expired(conn, nonce):
+            return _upload_error("ERR_UPLOAD_URL_EXPIRED: upload url expired, get a new one")
+        bump(conn, f"upload:{kind}", len(read))
+        stored = [_store(conn, group_id, kind, image) for image in read]
+    if kind == "bulk":
+        return jsonify({"server": 1, "group_id": group_id, "photos": stored})
+    return jsonify({"server": 1, **stored[0], "group_id": group_id})
 
 
 @bp.get("/vk/photo/<int:photo_id>.jpg")

@@ -1,7 +1,7 @@
 """Parameter rules of the VK methods the sandbox emulates.
 
-Extracted from VKCOM/vk-api-schema (MIT, API 5.199, commit 0efe478; the photos.*Market* pair from the last
-schema that carried it) so the sandbox validates calls the way VK does without the schema files at runtime.
+Extracted from VKCOM/vk-api-schema (MIT, API 5.199, commit 0efe478) so the sandbox validates calls the way VK
+does without the schema files at runtime.
 """
 
 METHOD_PARAMS: dict[str, list[dict]] = {
@@ -134,21 +134,7 @@ METHOD_PARAMS: dict[str, list[dict]] = {
         {"name": "item_id", "type": "integer", "required": True, "minimum": 0},
     ],
     "market.saveProductPhoto": [{"name": "upload_response", "type": "string", "required": True}],
-    "photos.getMarketUploadServer": [
-        {"name": "group_id", "type": "integer", "required": True, "minimum": 1},
-        {"name": "main_photo", "type": "boolean"},
-        {"name": "crop_x", "type": "integer", "minimum": 0},
-        {"name": "crop_y", "type": "integer", "minimum": 0},
-        {"name": "crop_width", "type": "integer", "minimum": 400},
-    ],
-    "photos.saveMarketPhoto": [
-        {"name": "group_id", "type": "integer", "minimum": 0},
-        {"name": "photo", "type": "string", "required": True},
-        {"name": "server", "type": "integer", "required": True, "minimum": 0},
-        {"name": "hash", "type": "string", "required": True},
-        {"name": "crop_data", "type": "string"},
-        {"name": "crop_hash", "type": "string"},
-    ],
+    "market.saveProductPhotoBulk": [{"name": "upload_response", "type": "string", "required": True}],
     "users.get": [
         {"name": "user_ids", "type": "array", "maxItems": 1000, "items": {"type": ["integer", "string"]}},
         {"name": "fields", "type": "array"},

@@ -19,7 +19,7 @@ from .errors import (
 )
 from .ratelimit import SlidingWindowLimiter, limiter_for_token
 from .schemas import MarketAlbum, MarketCategory, MarketItem, UploadedPhoto, VkGroup, VkUser
-from .upload import fit_to_canvas
+from .upload import PhotoUploader
 
 __all__ = [
     "AccessDenied",
@@ -33,6 +33,7 @@ __all__ = [
     "MarketCategory",
     "MarketDisabled",
     "MarketItem",
+    "PhotoUploader",
     "RateLimit",
     "ServerError",
     "SlidingWindowLimiter",
@@ -45,6 +46,5 @@ __all__ = [
     "VkError",
     "VkGroup",
     "VkUser",
-    "fit_to_canvas",
     "limiter_for_token",
 ]

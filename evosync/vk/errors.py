@@ -91,7 +91,7 @@ class VkError(Exception):
 
 
 class UnknownMethod(VkError):
-    """3: VK does not know the method (used to fall back to the legacy photo upload)."""
+    """3: VK does not know the method (e.g. the removed photos.getMarketUploadServer)."""
 
 
 class TokenInvalid(VkError):

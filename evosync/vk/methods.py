@@ -79,9 +79,12 @@ class VkMethods:
         with_disabled: bool = True,
         count: int = 200,
         offset: int = 0,
-        extended: bool = False,
+        extended: bool = True,
     ) -> Iterator[MarketItem]:
-        """Every item of the community from ``offset`` on, hidden ones included, ``count`` per request."""
+        """Every item of the community from ``offset`` on, hidden ones included, ``count`` per request.
+
+        Extended by default: VK sends an item's album membership (``albums_ids``) only in the extended object.
+        """
         while True:
             resp = self.send(P.market_get(owner_id, count, offset, with_disabled, extended))
             page = _items(resp, "market.get")
@@ -166,7 +169,7 @@ class VkMethods:
         filename: str = "photo.jpg",
         content_type: str = "image/jpeg",
     ) -> UploadedPhoto:
-        """Upload a Market main photo (new flow, legacy fallback); see ``upload.upload_product_photo``."""
+        """Upload a Market main photo; see ``upload.upload_product_photo``."""
         from .upload import upload_product_photo
 
         return upload_product_photo(self, group_id, image, filename, content_type)

@@ -116,6 +116,7 @@ class MarketItem:
     stock_amount: int | None = None
     thumb_photo: str | None = None
     album_ids: tuple[int, ...] = ()
+    date: int | None = None  # creation time, unix seconds
 
     @property
     def price(self) -> Decimal | None:
@@ -151,6 +152,7 @@ class MarketItem:
             stock_amount=_int(d.get("stock_amount")),
             thumb_photo=d.get("thumb_photo"),
             album_ids=tuple(i for i in (_int(a) for a in albums) if i is not None),
+            date=_int(d.get("date")),
         )
 
 
@@ -210,4 +212,3 @@ class UploadedPhoto:
 
     id: int
     owner_id: int | None = None
-    legacy: bool = False  # True when the old photos.* flow was used

@@ -30,7 +30,7 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     user = make_user(email="sync@example.ru", password=PASSWORD)
     # The merchant picked store 1 in the catalog (the page needs one selected store to confirm).
     connect(app, user.id, sandbox, enabled=False, stores=[sandbox.store_ids[0]])
-    bad = sandbox.product_id(10)
+    bad = sandbox.product_id(11)  # 10 is cider: forbidden, never sent
     sandbox.set_product(bad, description="Заказ на сайте www.example.com — скидки")
     with app.app_context():
         for provider in ("evotor", "vk"):
@@ -79,5 +79,5 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     expect(page.locator("#sync-history tbody tr")).to_have_count(3, timeout=60_000)
     assert "успешно" in page.locator("#sync-history tbody tr").first.inner_text()
     assert page.get_by_test_id("sync-errors").count() == 0
-    assert bad in {i["sku"] for i in live_items(sandbox)}
+    assert bad in {i["pid"] for i in live_items(sandbox, app, user.id)}
     assert page.csp_violations == []

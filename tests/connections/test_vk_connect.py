@@ -22,7 +22,7 @@ def test_authorize_url_carries_state_pkce_scope_and_exact_redirect(auth_client, 
     assert len(query["code_challenge"]) >= 43 and "code_verifier" not in query
     assert len(query["state"]) >= 22  # ≥ 128 bits
     assert query["redirect_uri"] == "http://localhost/vk/callback"
-    assert query["scope"] == "market photos groups offline"
+    assert query["scope"] == "market photos groups"
     # The verifier is kept server-side, encrypted — not in the cookie.
     [state] = db.session.scalars(select(OAuthState)).all()
     assert "code_verifier" not in state.value_enc

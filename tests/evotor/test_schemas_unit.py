@@ -28,6 +28,7 @@ def test_full_product():
     assert p.price == Decimal("149.9") and p.quantity == Decimal("1.255")
     assert (p.group_id, p.store_id, p.measure_name, p.tax) == ("g2", "S", "кг", "VAT_18")
     assert p.barcodes == ("4601234567893", "2000000001012")
+    assert (p.type, p.article_number) == ("NORMAL", "MRS-050")
     assert p.updated_at == datetime(2024, 5, 14, 9, 12, 33, 512000, tzinfo=UTC)
 
 
@@ -69,3 +70,10 @@ def test_store_and_groups():
 def test_timestamps():
     assert parse_timestamp("2024-01-20T10:00:00.000Z") == datetime(2024, 1, 20, 10, tzinfo=UTC)
     assert parse_timestamp("garbage") is None and parse_timestamp(None) is None
+
+
+def test_excise_types_and_blank_article_are_parsed():
+    beer = Product.from_json(
+        {"id": "b", "name": "Пиво", "type": "BEER_MARKED_KEG", "article_number": ""}, STORE
+    )
+    assert beer.type == "BEER_MARKED_KEG" and beer.article_number is None

@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 
 from evosync.images import ImageRejected, fit_to_canvas, probe
-from evosync.vk.upload import fit_to_canvas as vk_fit_to_canvas
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
@@ -68,7 +67,7 @@ def test_tiff_is_not_decoded():
 )
 def test_garbage_and_broken_bytes_are_one_typed_error(data):
     with pytest.raises(ImageRejected) as info:
-        vk_fit_to_canvas(data)  # the VK upload path uses the same safe decoder
+        fit_to_canvas(data)
     assert info.value.code in {"not_image", "format", "broken"}
     assert isinstance(info.value, OSError)  # callers that handle Pillow's OSError handle this too
 

@@ -154,3 +154,15 @@ def test_oauth_code_flow(sandbox):
 def test_home_page_shows_the_demo_token(sandbox):
     page = requests.get(sandbox.url + "/", timeout=5)
     assert page.status_code == 200 and sandbox.evotor_token in page.text and "Песочница" in page.text
+
+
+def test_demo_catalog_has_forbidden_goods_articles_and_shops_without_stock(sandbox):
+    items = []
+    for store in (S1, catalog.STORE_2):
+        items += _all_products(sandbox, store)[0]
+    types = {p["type"] for p in items}
+    assert {"ALCOHOL_NOT_MARKED", "ALCOHOL_MARKED", "BEER_MARKED", "TOBACCO_MARKED"} <= types
+    assert any("вейп" in p["name"].lower() and p["type"] == "NORMAL" for p in items)
+    assert sum(1 for p in items if p.get("article_number")) > len(items) * 0.8
+    assert any(p.get("quantity") == 0 for p in items) and any(p.get("quantity", 0) < 0 for p in items)
+    assert any("quantity" not in p for p in items)

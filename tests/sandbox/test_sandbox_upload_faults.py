@@ -1,4 +1,4 @@
-"""Photo upload (new and legacy flows) and the switchable faults, over real HTTP."""
+"""Photo upload and the switchable faults, over real HTTP."""
 
 import io
 import json
@@ -79,26 +79,11 @@ def test_save_rejects_forged_upload(sandbox, token):
     )
 
 
-def test_legacy_flow_when_new_methods_are_unknown(sandbox, token):
+def test_upload_methods_unknown_fault_gives_error_3(sandbox, token):
     sandbox.fault("upload_methods_unknown")
     assert (
         sandbox.vk("market.getProductPhotoUploadServer", token, group_id=SHOP_ID)["error"]["error_code"] == 3
     )
-    url = sandbox.vk("photos.getMarketUploadServer", token, group_id=SHOP_ID, main_photo=1)["response"][
-        "upload_url"
-    ]
-    blob = _upload(url, jpeg(500, 500, "legacy"))
-    saved = sandbox.vk(
-        "photos.saveMarketPhoto",
-        token,
-        group_id=SHOP_ID,
-        photo=blob["photo"],
-        server=blob["server"],
-        hash=blob["hash"],
-        crop_data=blob["crop_data"],
-        crop_hash=blob["crop_hash"],
-    )["response"]
-    assert saved[0]["id"] and saved[0]["owner_id"] == -SHOP_ID
 
 
 def test_upload_to_market_off_community_is_refused(sandbox, token):

@@ -130,8 +130,10 @@ def test_albums(vk):
         vk("market.addToAlbum", owner_id=SHOP, item_ids=item_id, album_ids=album)["error"]["error_code"]
         == 1404
     )
-    item = vk("market.get", owner_id=SHOP, album_id=album)["response"]["items"][0]
+    item = vk("market.get", owner_id=SHOP, album_id=album, extended=1)["response"]["items"][0]
     assert item["albums_ids"] == [album]
+    # Album membership is part of the extended object only, as on VK.
+    assert "albums_ids" not in vk("market.get", owner_id=SHOP, album_id=album)["response"]["items"][0]
     albums = vk("market.getAlbums", owner_id=SHOP)["response"]
     assert albums["items"][0]["title"] == "Напитки" and albums["items"][0]["count"] == 1
     vk("market.removeFromAlbum", owner_id=SHOP, item_id=item_id, album_ids=album)

@@ -31,6 +31,7 @@ OBJECT_ENDPOINTS = {
     # Mailed one-time links: a guessed token names nothing.
     "confirm.confirm",
     "password.reset_password",
+    "goods.name_guess",
 }
 
 
@@ -124,6 +125,7 @@ def test_other_users_objects_are_404_and_untouched(app, db, make_user, sandbox):
         ("POST", f"/catalog/rules/{ids['rule']}/delete", injected),
         ("GET", f"/catalog/refresh/{ids['job']}", {}),
         ("POST", f"/sync/errors/{ids['error']}/retry", injected),
+        ("POST", f"/goods/products/{ids['product']}/name-guess", {**injected, "allowed": "1"}),
         ("POST", "/connections/vk/check", injected),
         ("POST", "/connections/evotor/check", injected),
         ("GET", "/evotor/disconnect", {}),

@@ -89,9 +89,33 @@ def sync(app):
     return _sync
 
 
-def live_items(sandbox) -> list[dict]:
-    """The community's items that are not deleted."""
-    return [i for i in sandbox.vk_items() if not i.get("deleted")]
+def live_items(sandbox, app=None, user_id: int | None = None, group_id: int | None = None) -> list[dict]:
+    """The community's items that are not deleted; with ``app`` and ``user_id`` each carries ``pid``: the
+    Evotor product its mapping row names (rows of ``user_id``, else of every user in the community) («orphan:<id>» for an item no row owns, i.e. a duplicate or a leftover).
+
+    VK's ``sku`` is the merchant's article now (shared by products of two stores, absent for many), so the
+    tests tell items apart by the mapping and count the orphans.
+    """
+    from evosync.sync.engine.models import SyncVkItem
+
+    items = [
+        i for i in (sandbox.vk_items(group_id) if group_id else sandbox.vk_items()) if not i.get("deleted")
+    ]
+    if app is None:
+        return items
+    with app.app_context():
+        owner = dict(
+            _db.session.execute(
+                select(SyncVkItem.vk_item_id, SyncVkItem.sku).where(
+                    (SyncVkItem.user_id == user_id)
+                    if user_id is not None
+                    else (SyncVkItem.vk_group_id == abs(group_id or sandbox.vk_group_id)),
+                    SyncVkItem.vk_item_id.is_not(None),
+                )
+            ).all()
+        )
+        _db.session.remove()
+    return [{**i, "pid": owner.get(i["id"], f"orphan:{i['id']}")} for i in items]
 
 
 def write_calls(sandbox) -> int:

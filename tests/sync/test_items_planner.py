@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from evosync.sync.engine import items as I
 from evosync.sync.engine.planner import ACTIVE, HIDDEN, Mapped, album_titles, make_plan
 
-SETTINGS = I.ItemSettings(category_id=1, price_multiplier=Decimal("1.00"), send_stock=True)
+SETTINGS = I.ItemSettings(category_id=1, price_multiplier=Decimal("1.00"), stock_mode="evotor")
 
 
 def product(pid: str = "p1", **kw) -> I.SourceProduct:
@@ -48,15 +48,15 @@ def test_description_from_evotor_or_generated():
 def test_price_multiplier_and_stock():
     item = I.build_item(
         product(price=Decimal("99.99"), quantity=Decimal("2.7")),
-        I.ItemSettings(category_id=7, price_multiplier=Decimal("1.10")),
+        I.ItemSettings(category_id=7, price_multiplier=Decimal("1.10"), stock_mode="evotor"),
     )
     assert item.fields["price"] == "109.99"
     assert item.fields["stock_amount"] == 2
     assert item.fields["category_id"] == 7
-    assert item.fields["sku"] == "p1"
+    assert "sku" not in item.fields  # no article: no «арт.», never the Evotor id
     no_stock = I.build_item(product(quantity=None), SETTINGS)
     assert "stock_amount" not in no_stock.fields
-    off = I.build_item(product(), I.ItemSettings(category_id=1, send_stock=False))
+    off = I.build_item(product(), I.ItemSettings(category_id=1))
     assert "stock_amount" not in off.fields
 
 

@@ -92,5 +92,5 @@ def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_conf
         first_run = _db.session.get(SyncRun, run_id)
         assert first_run.status == "failed", (first_run.status, first_run.message)
     assert after == snapshot, "the woken worker changed the mapping after losing its lease"
-    skus = [item["sku"] for item in live_items(sandbox)]
+    skus = [item["pid"] for item in live_items(sandbox, app, shop.id)]
     assert len(skus) == len(set(skus)), "duplicate items in VK"

@@ -23,7 +23,7 @@ def _wait_idle(client, timeout: float = 60) -> str:
 
 def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbox):
     connect(app, user.id, sandbox)
-    bad = sandbox.product_id(10)
+    bad = sandbox.product_id(11)  # 10 is cider: forbidden, never sent
     sandbox.set_product(bad, description="Заказывайте на www.example.com со скидкой")
     # The preview works from the cached catalog; refresh it through a dry plan first.
     with app.app_context():
@@ -33,10 +33,12 @@ def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbo
         refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
         _db.session.commit()
     preview = auth_client.get("/sync/plan").get_data(as_text=True)
+    # 60 demo products: 2 cost nothing and 13 are alcohol, tobacco or look like it (never published).
     assert (
-        "Будет создано <strong>58</strong>, обновлено <strong>0</strong>, скрыто <strong>0</strong>"
+        "Будет создано <strong>45</strong>, обновлено <strong>0</strong>, скрыто <strong>0</strong>"
         in preview
     )
+    assert "не публикуется: алкоголь запрещён во ВКонтакте" in preview
     assert "built-in" not in preview and "Без изменений: 0" in preview
     started = auth_client.post("/sync/run")
     assert started.status_code == 200
@@ -51,7 +53,7 @@ def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbo
     sandbox.set_product(bad, description="Обычное описание без адресов")
     assert auth_client.post(f"/sync/errors/{error_id}/retry").status_code == 200
     _wait_idle(auth_client)
-    assert bad in {i["sku"] for i in live_items(sandbox)}
+    assert bad in {i["pid"] for i in live_items(sandbox, app, user.id)}
     with app.app_context():
         last = _db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
         assert (last.status, last.created, last.trigger) == ("succeeded", 1, "manual")

@@ -38,7 +38,7 @@ def test_second_cli_run_skips_a_busy_user_quickly(app, app_config, shop, sandbox
     assert first.returncode == 0 and second.returncode == 0, (err1, err2)
     assert "занято" in out2 and "успешно" in out1, (out1, out2)
     assert took < 10, took  # interpreter start included; the skip itself is a single UPDATE
-    skus = [i["sku"] for i in live_items(sandbox)]
+    skus = [i["pid"] for i in live_items(sandbox, app, shop.id)]
     assert len(skus) == len(set(skus)) > 40
 
 
@@ -148,10 +148,10 @@ def test_excluded_group_is_hidden_or_deleted_per_setting(app, shop, sandbox, syn
         set_removal_threshold(shop.id, "100")  # this shop is small: a group is a large share of it
         _db.session.commit()
     _, skus = _exclude_group(app, shop.id)
-    before = {i["sku"] for i in live_items(sandbox)}
+    before = {i["pid"] for i in live_items(sandbox, app, shop.id)}
     outcome = sync(shop.id)
     assert outcome.status == "succeeded", outcome.line
-    hidden = {i["sku"] for i in live_items(sandbox) if i["hidden"]}
+    hidden = {i["pid"] for i in live_items(sandbox, app, shop.id) if i["hidden"]}
     assert hidden == skus & before and hidden
     with app.app_context():
         settings = _db.session.scalar(select(SyncSettings).where(SyncSettings.user_id == shop.id))
@@ -162,4 +162,4 @@ def test_excluded_group_is_hidden_or_deleted_per_setting(app, shop, sandbox, syn
         _db.session.commit()
     outcome = sync(shop.id)
     assert f"удалено {len(hidden)}" in outcome.line, outcome.line
-    assert not ({i["sku"] for i in live_items(sandbox)} & skus)
+    assert not ({i["pid"] for i in live_items(sandbox, app, shop.id)} & skus)

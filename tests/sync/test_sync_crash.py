@@ -57,13 +57,17 @@ def _assert_consistent(app, user_id, sandbox) -> None:
             for r in _db.session.scalars(select(SyncVkItem).where(SyncVkItem.user_id == user_id))
         }
         _db.session.rollback()
-    items = live_items(sandbox)
-    per_sku = Counter(i["sku"] for i in items)
-    assert [s for s, n in per_sku.items() if n > 1] == [], "duplicate skus"
-    visible = {i["sku"] for i in items if not i["hidden"]}
-    assert visible == wanted, visible ^ wanted
-    orphans = [i for i in items if i["sku"] not in rows or rows[i["sku"]][0] != i["id"]]
+    items = live_items(sandbox, app, user_id)
+    # No duplicate: every live VK item is the one its product's mapping row names (an orphan would be a copy).
+    orphans = [i for i in items if i["pid"] not in rows or rows[i["pid"]][0] != i["id"]]
     assert orphans == []
+    per_product = Counter(i["pid"] for i in items)
+    assert [s for s, n in per_product.items() if n > 1] == [], "duplicate items"
+    visible = {i["pid"] for i in items if not i["hidden"]}
+    assert visible == wanted, visible ^ wanted
+    # Nor by content: two visible items with one name and price would be one product twice.
+    looks = Counter((i["title"], i["price"]["amount"]) for i in items if not i["hidden"])
+    assert [k for k, n in looks.items() if n > 1] == [], "two items look the same"
     assert [s for s, (_, intent, state) in rows.items() if intent is not None or state == "pending"] == []
 
 

@@ -14,9 +14,11 @@ from evosync.sync.runs.models import SyncRun, SyncRunError
 from tests.sync.conftest import live_items
 
 
-def _no_duplicates(sandbox) -> Counter:
-    skus = Counter(i["sku"] for i in live_items(sandbox))
+def _no_duplicates(app, shop, sandbox) -> Counter:
+    """Live items per Evotor product (from the mapping); no product twice, no item without a product."""
+    skus = Counter(i["pid"] for i in live_items(sandbox, app, shop.id))
     assert not skus or max(skus.values()) == 1
+    assert not [s for s in skus if s.startswith("orphan:")], "items no product owns"
     return skus
 
 
@@ -32,14 +34,14 @@ def test_error_6_is_retried(shop, sandbox, sync):
     assert sandbox.faults() == []
 
 
-def test_flood_and_rate_limit_stop_the_run_and_the_next_run_resumes(shop, sandbox, sync):
+def test_flood_and_rate_limit_stop_the_run_and_the_next_run_resumes(app, shop, sandbox, sync):
     for code in (9, 29):
         sandbox.fault("vk_error", code=code, methods=["market.add"], count=1)
         outcome = sync(shop.id)
         assert outcome.status == "partial" and f"ошибка {code}" in outcome.line, outcome.line
     full = sync(shop.id)
     assert full.status == "succeeded", full.line
-    done = _no_duplicates(sandbox)
+    done = _no_duplicates(app, shop, sandbox)
     assert len(done) > 40 and sync(shop.id).line.startswith("успешно: создано 0, обновлено 0")
 
 
@@ -78,7 +80,7 @@ def test_error_5_refreshes_once_then_marks_the_connection_broken(app, shop, sand
         assert vk.status == "error"
 
 
-def test_server_errors_are_retried_then_fail_with_state_intact(shop, sandbox, sync):
+def test_server_errors_are_retried_then_fail_with_state_intact(app, shop, sandbox, sync):
     sandbox.fault("vk_error", code=10, methods=["execute"], count=2)
     sandbox.fault("http_error", status=502, service="vk", methods=["execute"], count=2)
     assert sync(shop.id).status == "succeeded"
@@ -90,11 +92,11 @@ def test_server_errors_are_retried_then_fail_with_state_intact(shop, sandbox, sy
     sandbox.clear_faults()
     again = sync(shop.id)
     assert again.status == "succeeded" and "обновлено 1" in again.line, again.line
-    _no_duplicates(sandbox)
+    _no_duplicates(app, shop, sandbox)
 
 
 def test_per_item_errors_end_partial_with_hints_and_retry(app, shop, sandbox, sync):
-    bad = sandbox.product_id(10)
+    bad = sandbox.product_id(11)  # 10 is cider: forbidden, never sent
     sandbox.set_product(bad, description="Подробности и доставка на сайте www.example.com сегодня")
     outcome = sync(shop.id)
     assert outcome.status == "partial", outcome.line
@@ -102,11 +104,11 @@ def test_per_item_errors_end_partial_with_hints_and_retry(app, shop, sandbox, sy
         error = _db.session.scalar(select(SyncRunError))
         assert (error.sku, error.code, error.operation) == (bad, 1408, "create")
         assert "ссылки" in error.hint_ru
-    assert bad not in _no_duplicates(sandbox) and len(live_items(sandbox)) > 40
+    assert bad not in _no_duplicates(app, shop, sandbox) and len(live_items(sandbox)) > 40
     sandbox.set_product(bad, description="Обычное описание без ссылок")
     retried = sync(shop.id, trigger="manual", only={bad})
     assert retried.status == "succeeded" and "создано 1" in retried.line
-    assert bad in _no_duplicates(sandbox)
+    assert bad in _no_duplicates(app, shop, sandbox)
 
 
 def test_failing_connection_check_skips_with_no_sync_calls(shop, sandbox, sync):

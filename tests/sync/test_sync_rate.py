@@ -10,7 +10,7 @@ RPS = 4
 @pytest.fixture
 def app_config(app_config, sandbox):
     """Strict limit on both sides: the app's limiter and the sandbox's (which answers 6 on excess)."""
-    sandbox.reset(products=60, vk_rps=RPS)
+    sandbox.reset(products=300, vk_rps=RPS)  # enough batches for ≥ 20 requests
     return {**app_config, "VK_RPS": RPS}
 
 

@@ -8,15 +8,18 @@ from sqlalchemy import select
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct
 from evosync.extensions import db as _db
+from evosync.goods import forbidden
 from evosync.sync.runs.models import SyncRun
 from tests.sync.conftest import live_items, write_calls
 
 
 def _expected(app, user_id):
-    """(sku → name) of the products that should be in VK: selected, price > 0, for sale."""
+    """(sku → group) of the products that should be in VK: selected, price > 0, for sale, not forbidden."""
     with app.app_context():
         rows = _db.session.execute(
-            select(CatalogProduct.evotor_id, CatalogProduct.group_id).where(
+            select(
+                CatalogProduct.evotor_id, CatalogProduct.group_id, CatalogProduct.type, CatalogProduct.name
+            ).where(
                 CatalogProduct.user_id == user_id,
                 CatalogProduct.price > 0,
                 CatalogProduct.allow_to_sell.is_(True),
@@ -26,25 +29,29 @@ def _expected(app, user_id):
             _db.session.scalars(select(CatalogGroup.evotor_id).where(CatalogGroup.user_id == user_id))
         )
     # A product whose group Evotor does not list goes to no album.
-    return {sku: group if group in known else None for sku, group in rows}
+    return {
+        sku: group if group in known else None
+        for sku, group, kind, name in rows
+        if forbidden.classify(kind, name) is None
+    }
 
 
 def test_first_sync_creates_items_and_albums_then_rerun_writes_nothing(app, shop, sandbox, sync):
     outcome = sync(shop.id)
     assert outcome.status == "succeeded", outcome.line
     expected = _expected(app, shop.id)
-    items = live_items(sandbox)
-    skus = Counter(i["sku"] for i in items)
+    items = live_items(sandbox, app, shop.id)
+    skus = Counter(i["pid"] for i in items)
     assert set(skus) == set(expected) and max(skus.values()) == 1
     assert all(not i["hidden"] for i in items)
-    # Evotor images became their own photos; the rest share the one placeholder upload.
+    # Every item has a photo of its own (VK binds a photo to one item): Evotor's image or the product's card.
     thumbs = Counter(i.get("thumb_photo") for i in items)
-    assert len(thumbs) > 2 and thumbs.most_common(1)[0][1] > len(items) // 2
-    assert sandbox.method_calls("market.saveProductPhoto") == len(thumbs)
+    assert len(thumbs) == len(items) and None not in thumbs
+    assert sandbox.method_calls("market.saveProductPhoto") == len(items)
     groups = {g for g in expected.values() if g}
     assert len(sandbox.vk_albums()) == len(groups) > 0
     # every grouped item sits in an album
-    assert all(i.get("albums_ids") or i.get("album_ids") for i in items if expected[i["sku"]])
+    assert all(i.get("albums_ids") or i.get("album_ids") for i in items if expected[i["pid"]])
     with app.app_context():
         run = _db.session.scalar(select(SyncRun))
         assert (run.created, run.failed, run.status) == (len(expected), 0, "succeeded")
@@ -65,7 +72,7 @@ def test_price_change_is_exactly_one_edit(app, shop, sandbox, sync):
     assert outcome.status == "succeeded" and "обновлено 1" in outcome.line
     methods = sandbox.counters()["methods"]
     assert methods.get("market.edit") == 1 and write_calls(sandbox) == 1
-    item = next(i for i in live_items(sandbox) if i["sku"] == sku)
+    item = next(i for i in live_items(sandbox, app, shop.id) if i["pid"] == sku)
     assert item["price"]["amount"] == "1234500"
 
 
@@ -73,13 +80,13 @@ def test_deleted_in_evotor_is_hidden_and_deleted_by_hand_is_recreated(app, shop,
     assert sync(shop.id).status == "succeeded"
     gone, by_hand = sorted(_expected(app, shop.id))[:2]
     sandbox.delete_product(gone)
-    victim = next(i for i in live_items(sandbox) if i["sku"] == by_hand)
+    victim = next(i for i in live_items(sandbox, app, shop.id) if i["pid"] == by_hand)
     sandbox.delete_vk_item(victim["id"])
     outcome = sync(shop.id)
     assert outcome.status == "succeeded", outcome.line
-    items = live_items(sandbox)
-    assert [i["hidden"] for i in items if i["sku"] == gone] == [True]
-    again = [i for i in items if i["sku"] == by_hand]
+    items = live_items(sandbox, app, shop.id)
+    assert [i["hidden"] for i in items if i["pid"] == gone] == [True]
+    again = [i for i in items if i["pid"] == by_hand]
     assert len(again) == 1 and again[0]["id"] != victim["id"] and not again[0]["hidden"]
 
 

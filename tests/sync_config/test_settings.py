@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-GOOD = {"price_multiplier": "1.00", "leave_action": "hide", "send_stock": "1"}
+GOOD = {"price_multiplier": "1.00", "leave_action": "hide", "stock_mode": "evotor"}
 
 
 def image_bytes(size: tuple[int, int], fmt: str = "PNG") -> bytes:
@@ -43,7 +44,7 @@ def test_save_settings(app, auth_client, user):
     saved = settings_of(app, user)
     assert saved.price_multiplier == Decimal("1.15")
     assert saved.leave_action == "delete"
-    assert saved.send_stock is False
+    assert saved.stock_mode == "none"  # no choice sent: «не передавать остатки»
     assert saved.vk_category_id is None
     html = auth_client.get("/sync").get_data(as_text=True)
     assert 'value="1.15"' in html and 'id="leave-delete" value="delete" checked' in html
@@ -70,7 +71,17 @@ def test_bad_multiplier_is_400_and_changes_nothing(app, auth_client, user, value
     assert settings_of(app, user) is None
 
 
-@pytest.mark.parametrize("form", [{**GOOD, "leave_action": "burn"}, {**GOOD, "vk_category_id": "x1"}, {}])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {**GOOD, "leave_action": "burn"},
+        {**GOOD, "vk_category_id": "x1"},
+        {},
+        {**GOOD, "stock_mode": "all"},
+        {**GOOD, "stock_mode": "hide", "stock_threshold": "-1"},
+        {**GOOD, "stock_mode": "hide", "stock_threshold": "два"},
+    ],
+)
 def test_other_bad_settings_are_400(app, auth_client, user, form):
     response = auth_client.post("/sync/settings", data=form)
     assert response.status_code == 400
@@ -243,3 +254,62 @@ def test_settings_row_created_by_two_writers_at_once(app, user, who):
         rows = db.session.query(SyncSettings).filter_by(user_id=user.id).all()
         assert len(rows) == 1 and rows[0].price_multiplier == 2
         assert (rows[0].paused_code == "captcha") == (who == "pause")
+
+
+def test_a_new_user_passes_no_stock_and_can_choose_each_mode(app, auth_client, user):
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert 'id="stock-none" value="none" checked' in html and "не передавать остатки" in html
+    for mode, threshold in (("evotor", "0"), ("hide", "3"), ("none", "0")):
+        response = auth_client.post(
+            "/sync/settings", data={**GOOD, "stock_mode": mode, "stock_threshold": threshold}
+        )
+        assert response.status_code == 303
+        saved = settings_of(app, user)
+        assert (saved.stock_mode, saved.stock_threshold) == (mode, int(threshold))
+
+
+def test_stock_warning_when_half_the_selection_has_no_stock(app, auth_client, user, sandbox):
+    """The demo shop keeps stock for most products; zero them all and the warning appears once stock is passed."""
+    from tests.sync.conftest import connect
+
+    connect(app, user.id, sandbox)
+    warning = "остаток в Эвоторе 0, отрицательный или не указан"
+    assert warning not in auth_client.get("/sync").get_data(as_text=True)  # default: stock not passed
+    auth_client.post("/sync/settings", data={**GOOD, "stock_mode": "evotor"})
+    assert warning not in auth_client.get("/sync").get_data(as_text=True)  # the demo shop mostly has stock
+    with app.app_context():
+        from evosync.catalog.models import CatalogProduct
+        from evosync.extensions import db
+
+        products = db.session.scalars(select(CatalogProduct).where(CatalogProduct.user_id == user.id)).all()
+        for product in products[: len(products) // 2 + 1]:
+            product.quantity = 0
+        db.session.commit()
+    assert warning in auth_client.get("/sync").get_data(as_text=True)
+
+
+def test_group_category_picker_maps_a_group_and_falls_back_to_the_shop(app, auth_client, user, sandbox):
+    from tests.sync.conftest import connect
+
+    connect(app, user.id, sandbox)
+    with app.app_context():
+        from evosync.catalog.models import CatalogGroup
+        from evosync.extensions import db
+        from evosync.sync.config.settings import category_choices
+
+        group = db.session.scalars(select(CatalogGroup).where(CatalogGroup.user_id == user.id)).first()
+        group_id, name = group.evotor_id, group.name
+        cid, label = category_choices(user.id)[-1]
+    picker = auth_client.get("/sync/group-categories").get_data(as_text=True)
+    assert 'list="vk-category-options"' in picker and f"{label} ({cid})" in picker and name in picker
+    bad = auth_client.post("/sync/group-categories", data={"group_id": group_id, "category": "Нет такой"})
+    assert bad.status_code == 400 and "Такой категории нет" in bad.get_data(as_text=True)
+    ok = auth_client.post(
+        "/sync/group-categories", data={"group_id": group_id, "category": f"{label} ({cid})"}
+    )
+    assert ok.status_code == 303
+    assert f'data-current="{cid}"' in auth_client.get("/sync/group-categories").get_data(as_text=True)
+    auth_client.post("/sync/group-categories", data={"group_id": group_id, "category": ""})
+    assert f'data-current="{cid}"' not in auth_client.get("/sync/group-categories").get_data(as_text=True)
+    other = auth_client.post("/sync/group-categories", data={"group_id": "не моя", "category": ""})
+    assert other.status_code == 400

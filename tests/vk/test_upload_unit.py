@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from evosync.vk.upload import fit_to_canvas
+from evosync.images import fit_to_canvas
 
 
 def png(size: tuple[int, int], mode: str = "RGBA", color=(200, 0, 0, 0)) -> bytes:

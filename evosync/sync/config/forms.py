@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 
+from evosync.goods.stock import StockMode
 from evosync.sync.config.settings import PLACEHOLDER_MAX_BYTES, BadSettings, SettingsInput, parse_multiplier
 
 CATEGORY_FIELD = "vk_category_id"
+STOCK_THRESHOLD_MAX = 999_999
 MAX_CATEGORY_ID = 2**31 - 1
 
 
@@ -14,16 +16,30 @@ def parse_settings_form(form: ImmutableMultiDict) -> SettingsInput:
     """Validate the settings form; a missing category field leaves the category as it is."""
     multiplier = parse_multiplier(form.get("price_multiplier"))
     leave_action = form.get("leave_action", "")
-    send_stock = form.get("send_stock") in ("1", "on", "true", "yes")
+    stock = parse_stock(form)
     if CATEGORY_FIELD not in form:
-        return SettingsInput(multiplier, leave_action, send_stock)
+        return SettingsInput(multiplier, leave_action, *stock)
     raw = form.get(CATEGORY_FIELD, "").strip()
     if not raw:
-        return SettingsInput(multiplier, leave_action, send_stock, None)
+        return SettingsInput(multiplier, leave_action, *stock, None)
     # isascii: "²".isdigit() is True but int("²") raises; the bound keeps it a database INTEGER.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_CATEGORY_ID:
         raise BadSettings("Выберите категорию из списка.")
-    return SettingsInput(multiplier, leave_action, send_stock, int(raw))
+    return SettingsInput(multiplier, leave_action, *stock, int(raw))
+
+
+def parse_stock(form: ImmutableMultiDict) -> tuple[str, int]:
+    """(stock mode, threshold N) of the form; no choice sent means «не передавать остатки»."""
+    mode = form.get("stock_mode") or StockMode.NONE
+    if mode not in {m.value for m in StockMode}:
+        raise BadSettings("Выберите, как передавать остатки.")
+    raw = (form.get("stock_threshold") or "0").strip()
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 7:
+        raise BadSettings("Порог остатка — целое число, например 0.")
+    threshold = int(raw)
+    if not 0 <= threshold <= STOCK_THRESHOLD_MAX:
+        raise BadSettings("Порог остатка — от 0 до 999 999.")
+    return mode, threshold
 
 
 def read_upload(files: ImmutableMultiDict) -> bytes:

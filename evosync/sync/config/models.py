@@ -1,11 +1,22 @@
-"""Per-user sync settings: price multiplier, VK category, placeholder, leave action, pause."""
+"""Per-user sync settings: price multiplier, VK category (shop-wide and per group), placeholder, leave action,
+stock mode, pause."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, Text, select, true
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evosync.db import dialect_insert, utcnow
@@ -22,6 +33,7 @@ class SyncSettings(db.Model):
     __table_args__ = (
         CheckConstraint("leave_action IN ('hide', 'delete')", name="leave_action"),
         CheckConstraint("price_multiplier > 0", name="price_multiplier_positive"),
+        CheckConstraint("stock_mode IN ('none', 'evotor', 'hide')", name="stock_mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +46,9 @@ class SyncSettings(db.Model):
     placeholder_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     placeholder_mime: Mapped[str | None] = mapped_column(String(32))
     leave_action: Mapped[str] = mapped_column(String(16), default="hide", server_default="hide")
-    send_stock: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # docs/sync.md, «Stock»: none (default) | evotor | hide (hide items with quantity ≤ stock_threshold).
+    stock_mode: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    stock_threshold: Mapped[int] = mapped_column(default=0, server_default="0")
     paused_code: Mapped[str | None] = mapped_column(String(32))
     paused_reason: Mapped[str | None] = mapped_column(String(500))
     paused_at: Mapped[datetime | None]
@@ -57,6 +71,22 @@ class SyncSettings(db.Model):
 
     def __repr__(self) -> str:
         return f"<SyncSettings user={self.user_id} x{self.price_multiplier} {self.leave_action}>"
+
+
+class GroupCategory(db.Model):
+    """The VK category the merchant chose for one Evotor group (its subgroups inherit it); the shop-wide
+    ``SyncSettings.vk_category_id`` covers every group without one."""
+
+    __tablename__ = "sync_group_categories"
+    __table_args__ = (
+        UniqueConstraint("user_id", "group_id", name="uq_sync_group_categories_user_id_group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[str] = mapped_column(String(255))  # Evotor group id
+    vk_category_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 def ensure_settings(user_id: int) -> SyncSettings:

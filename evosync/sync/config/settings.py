@@ -1,4 +1,5 @@
-"""Sync settings: price multiplier, VK category (from market.getCategories), placeholder image, leave action.
+"""Sync settings: price multiplier, VK category (from market.getCategories), placeholder image, leave action,
+stock mode (and the «half the products have no stock» warning).
 
 Services flush; the caller commits. Input problems raise ``BadSettings`` with a Russian message.
 """
@@ -15,14 +16,19 @@ from pathlib import Path
 
 import requests
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import delete, select
 
+from evosync.catalog.models import CatalogGroup
 from evosync.connections.clients import vk_client_for
 from evosync.connections.errors import ConnectionProblem
 from evosync.connections.queries import get_connection
 from evosync.extensions import db
+from evosync.goods import stock
+from evosync.goods.stock import StockMode
 from evosync.refusals import Refusal
-from evosync.sync.config.models import LEAVE_ACTIONS
+from evosync.sync.config.models import LEAVE_ACTIONS, GroupCategory
 from evosync.sync.config.service import get_or_create_settings, get_settings
+from evosync.sync.engine import source
 from evosync.vk.errors import VkError
 
 MAX_MULTIPLIER = Decimal("1000.00")
@@ -107,7 +113,8 @@ class SettingsInput:
 
     price_multiplier: Decimal
     leave_action: str
-    send_stock: bool
+    stock_mode: str
+    stock_threshold: int
     vk_category_id: object = ...
 
 
@@ -123,8 +130,70 @@ def update_settings(user_id: int, values: SettingsInput) -> None:
         settings.vk_category_id = category
     settings.price_multiplier = values.price_multiplier
     settings.leave_action = values.leave_action
-    settings.send_stock = values.send_stock
+    settings.stock_mode = values.stock_mode
+    settings.stock_threshold = values.stock_threshold
     db.session.flush()
+
+
+def group_category_rows(user_id: int) -> list[tuple[CatalogGroup, int | None]]:
+    """Every cached Evotor group of the user with the VK category mapped to it (None: the shop-wide one)."""
+    own = dict(
+        db.session.execute(
+            select(GroupCategory.group_id, GroupCategory.vk_category_id).where(
+                GroupCategory.user_id == user_id
+            )
+        ).all()
+    )
+    groups = db.session.scalars(
+        select(CatalogGroup).where(CatalogGroup.user_id == user_id).order_by(CatalogGroup.name)
+    )
+    return [(group, own.get(group.evotor_id)) for group in groups]
+
+
+def parse_category(raw: str | None, choices: list[tuple[int, str]]) -> int | None:
+    """A category from the picker: its id, or the «Раздел — Категория (id)» label it shows; "" = none."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    known = dict(choices)
+    tail = text.rsplit("(", 1)[-1].rstrip(")").strip()
+    if tail.isascii() and tail.isdigit() and int(tail) in known:
+        return int(tail)
+    by_label = {label.casefold(): cid for cid, label in choices}
+    if text.casefold() in by_label:
+        return by_label[text.casefold()]
+    raise BadSettings("Такой категории нет в списке ВКонтакте — выберите её из подсказок.")
+
+
+def set_group_category(user_id: int, group_id: str, raw: str | None) -> None:
+    """Map one Evotor group to a VK category ("" = back to the shop-wide category)."""
+    group = db.session.scalar(
+        select(CatalogGroup).where(CatalogGroup.user_id == user_id, CatalogGroup.evotor_id == group_id)
+    )
+    if group is None:
+        raise BadSettings("Такой группы нет в каталоге.")
+    category = parse_category(raw, category_choices(user_id)) if (raw or "").strip() else None
+    db.session.execute(
+        delete(GroupCategory).where(GroupCategory.user_id == user_id, GroupCategory.group_id == group_id)
+    )
+    if category is not None:
+        db.session.add(GroupCategory(user_id=user_id, group_id=group_id, vk_category_id=category))
+    db.session.flush()
+
+
+def stock_warning(user_id: int) -> str | None:
+    """The /sync warning when stock is passed and at least half of the selected products have none."""
+    settings = get_settings(user_id)
+    if settings is None or settings.stock_mode == StockMode.NONE:
+        return None
+    products, _ = source.selected_products(user_id)
+    if not stock.mostly_out_of_stock([p.quantity for p in products]):
+        return None
+    hidden = "скрыты" if settings.stock_mode == StockMode.HIDE_AT_OR_BELOW else "показаны как «нет в наличии»"
+    return (
+        "У половины выбранных товаров или больше остаток в Эвоторе 0, отрицательный или не указан — "
+        f"во ВКонтакте они будут {hidden}. Если вы не ведёте остатки в Эвоторе, выберите «не передавать остатки»."
+    )
 
 
 def validate_image(data: bytes) -> tuple[bytes, str]:

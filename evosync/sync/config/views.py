@@ -35,6 +35,7 @@ def _context(**extra) -> dict:
         "changes": config_service.changes_since_confirmation(uid, snap.rules),
         "settings": config_service.get_settings(uid),
         "held": guard.held_items(config_service.get_settings(uid)),
+        "stock_warning": settings_service.stock_warning(uid),
         **extra,
     }
 
@@ -105,7 +106,7 @@ def _kick_first_run(user_id: int) -> tuple[str, bool]:
 @bp.route("/sync/settings", methods=["POST"])
 @login_required
 def save_settings():
-    """Save price multiplier, VK category, leave action and stock flag; bad input → 400 with the page."""
+    """Save price multiplier, VK category, leave action and stock mode; bad input → 400 with the page."""
     _, error = commit_or_refusal(
         lambda: settings_service.update_settings(current_user.id, parse_settings_form(request.form))
     )
@@ -126,6 +127,36 @@ def categories():
     settings = config_service.get_settings(current_user.id)
     current = settings.vk_category_id if settings else None
     return render_template("sync/_categories.html", choices=choices, error=error, current=current)
+
+
+@bp.route("/sync/group-categories")
+@login_required
+def group_categories():
+    """Per-group VK categories: a searchable picker per Evotor group (loaded later: it needs a VK call)."""
+    try:
+        choices, error = settings_service.category_choices(current_user.id), None
+    except BadSettings as bad:
+        choices, error = [], bad.message_ru
+    rows = settings_service.group_category_rows(current_user.id)
+    return render_template(
+        "sync/_group_categories.html", rows=rows, labels=dict(choices), choices=choices, error=error
+    )
+
+
+@bp.route("/sync/group-categories", methods=["POST"])
+@login_required
+def save_group_category():
+    """Map one group to a VK category (empty = the shop-wide category); bad input → 400 with the page."""
+    form = request.form
+    _, error = commit_or_refusal(
+        lambda: settings_service.set_group_category(
+            current_user.id, form.get("group_id", ""), form.get("category")
+        )
+    )
+    if error:
+        return _page(400, group_category_error=error)
+    flash("Категория группы сохранена.", "success")
+    return redirect(url_for("sync.index", _anchor="group-categories"), 303)
 
 
 @bp.route("/sync/placeholder", methods=["GET"])

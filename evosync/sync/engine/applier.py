@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from evosync.db import utcnow
 from evosync.extensions import db
 from evosync.sync.engine.context import RunContext
 from evosync.sync.engine.items import SourceProduct, VkItem
@@ -24,6 +26,7 @@ from evosync.sync.runs.models import SyncRunError
 from evosync.vk import params as P
 from evosync.vk.batch import MAX_CALLS_PER_EXECUTE, CallResult
 from evosync.vk.errors import Captcha, Flood, ItemError, MarketDisabled, RateLimit, TokenInvalid, VkError
+from evosync.vk.upload import PhotoUploader
 
 # Errors that concern the whole run even when VK reports them for one call inside execute.
 RUN_LEVEL = (Flood, RateLimit, Captcha, TokenInvalid, MarketDisabled)
@@ -54,6 +57,7 @@ class Applier:
             )
         }
         self.albums: dict[str, int] = {}
+        self.uploader: PhotoUploader | None = None
         self.pending_album_adds: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.done = 0
         self.total = 1
@@ -114,6 +118,7 @@ class Applier:
         self.create_items(plan.creates)
         self.update_items(plan)
         self.leave_items(plan)
+        self.remove_from_albums(plan.album_removes)
         for sku, item_id, key in plan.album_adds:
             self.pending_album_adds[key].append((sku, item_id))
         self.add_to_albums()
@@ -157,25 +162,52 @@ class Applier:
             self._progress("Удаляем дубликаты")
             self._flush_raise()
 
-    def _photo_for(self, item: VkItem) -> tuple[int, str]:
-        """(photo id, the source actually used) for an item's main photo."""
-        product = self.products[item.sku]
-        if item.photo_source in ("evotor", "auto"):
-            return self.ctx.vk(lambda c: self.photos.product_photo_id(c, product.store_id, product.id))
-        return self.ctx.vk(self.photos.placeholder_id), "placeholder"
+    def _upload(self, data: bytes, filename: str, content_type: str) -> dict:
+        """POST one file to the run's upload server (fetched once, renewed when VK refuses it)."""
+
+        def post(client):
+            if self.uploader is None:
+                self.uploader = PhotoUploader(client, self.ctx.group_id)
+            self.uploader.client = client  # the client is replaced after a token refresh
+            return self.uploader.upload(data, filename, content_type)
+
+        return self.ctx.vk(post)
+
+    def upload_photos(self, items: Iterable[VkItem], operation: str) -> dict[str, tuple[int, str]]:
+        """One photo per item: upload each file, then save them ≤ 25 per execute → sku: (photo id, source).
+
+        Items whose image fails get a per-item error and no entry; a run-level error is raised after the
+        saves that did succeed are known (their photos are simply unused).
+        """
+        files = []
+        for item in items:
+            try:
+                photo = self.photos.file_for(item, self.products[item.sku])
+                files.append((item, photo, self._upload(photo.data, photo.filename, photo.content_type)))
+            except ItemError as exc:
+                self._error(item.sku, operation, exc)
+        if not files:
+            return {}
+        results = self.ctx.vk(lambda c: self.uploader.save([answer for _, _, answer in files]))
+        out: dict[str, tuple[int, str]] = {}
+        for (item, photo, _), result in zip(files, results, strict=True):
+            error = self._check(result)
+            if result.ok:
+                out[item.sku] = (result.result.id, photo.source)
+            elif error is not None:
+                self._error(item.sku, operation, error)
+        self._flush_raise()
+        return out
 
     def create_items(self, creates: list[VkItem]) -> None:
         """``market.add`` in batches: photos uploaded first, intent committed, then the execute."""
         for part in chunks(creates):
-            ready: list[tuple[VkItem, tuple[int, str]]] = []
-            for item in part:
-                try:
-                    ready.append((item, self._photo_for(item)))
-                except ItemError as exc:
-                    self._error(item.sku, "create", exc)
+            photos = self.upload_photos(part, "create")
+            ready = [(item, photos[item.sku]) for item in part if item.sku in photos]
+            now = utcnow()
             for item, (photo_id, photo_source) in ready:
                 row = self._row(item.sku)
-                row.state, row.intent, row.vk_item_id = PENDING, "create", None
+                row.state, row.intent, row.vk_item_id, row.intent_at = PENDING, "create", None, now
                 row.sent_json = json.dumps(item.fields, ensure_ascii=False)
                 row.content_hash, row.photo_id, row.photo_source = (
                     item.content_hash,
@@ -208,31 +240,32 @@ class Applier:
         """``market.edit`` with only the changed fields (and a new photo when its source changed)."""
         for part in chunks(plan.updates):
             calls = []
+            photos = self.upload_photos([u.item for u in part if u.new_photo], "update")
             for update in part:
                 changes = dict(update.changes)
                 if update.new_photo:
-                    try:
-                        changes["main_photo_id"], _ = self._photo_for(update.item)
-                    except ItemError as exc:
-                        self._error(update.item.sku, "update", exc)
-                        continue
+                    if update.item.sku not in photos:
+                        continue  # its photo failed: the error is recorded, the item keeps its old one
+                    changes["main_photo_id"], source = photos[update.item.sku]
+                    calls.append((update, changes, source))
+                else:
+                    calls.append((update, changes, None))
                 self.rows[update.item.sku].intent = "edit"
-                calls.append((update, changes))
             self.ctx.commit()
             results = (
-                self.ctx.execute([P.market_edit(self.ctx.owner_id, u.vk_item_id, **ch) for u, ch in calls])
+                self.ctx.execute([P.market_edit(self.ctx.owner_id, u.vk_item_id, **ch) for u, ch, _ in calls])
                 if calls
                 else []
             )
-            for (update, changes), result in zip(calls, results, strict=True):
+            for (update, changes, source), result in zip(calls, results, strict=True):
                 row = self.rows[update.item.sku]
                 row.intent = None
                 error = self._check(result)
                 if result.ok:
                     row.sent_json = json.dumps(update.item.fields, ensure_ascii=False)
                     row.content_hash = update.item.content_hash
-                    if update.new_photo:
-                        row.photo_source, row.photo_id = update.item.photo_source, changes["main_photo_id"]
+                    if source is not None:
+                        row.photo_source, row.photo_id = source, changes["main_photo_id"]
                     row.state = ACTIVE
                     self.run.updated += 1
                 elif error is not None and error.code == NOT_FOUND:
@@ -273,6 +306,23 @@ class Applier:
                     self._error(leave.sku, leave.action, error)
             self.done += len(part)
             self._progress("Скрываем товары" if part[0].action == "hide" else "Удаляем товары")
+            self._flush_raise()
+
+    def remove_from_albums(self, removes: list[tuple[str, int, int]]) -> None:
+        """``market.removeFromAlbum``: an item whose product moved to another Evotor group leaves the old album."""
+        for part in chunks(removes):
+            calls = [
+                P.market_remove_from_album(self.ctx.owner_id, item_id, [album]) for _, item_id, album in part
+            ]
+            for (sku, _, album), result in zip(part, self.ctx.execute(calls), strict=True):
+                error = self._check(result)
+                if result.ok or (error is not None and error.code == NOT_FOUND):
+                    if self.rows[sku].album_id == album:
+                        self.rows[sku].album_id = None
+                elif error is not None:
+                    self._error(sku, "album", error)
+            self.done += len(part)
+            self._progress("Раскладываем по подборкам")
             self._flush_raise()
 
     def add_to_albums(self) -> None:

@@ -11,13 +11,15 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+
+from evosync.goods import forbidden, stock
+from evosync.goods.article import vk_sku
 
 NAME_MIN, NAME_MAX = 4, 100
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 4000
 PRICE_MAX = Decimal("999999999999")
-STOCK_MAX = 999999
 SKU_MAX = 50
 ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
@@ -30,6 +32,8 @@ SKIP_NO_NAME = "no_name"
 SKIP_BAD_PRICE = "bad_price"
 SKIP_BAD_SKU = "bad_sku"
 SKIP_NO_CATEGORY = "no_category"
+SKIP_FORBIDDEN = "forbidden"
+SKIP_OUT_OF_STOCK = "out_of_stock"
 SKIP_REASONS_RU = {
     SKIP_PRICE_ZERO: "Цена 0 ₽ — ВКонтакте не примет товар без цены. Укажите цену в Эвоторе.",
     SKIP_NOT_FOR_SALE: "Запрещён к продаже в Эвоторе: разрешите продажу в карточке товара.",
@@ -38,6 +42,8 @@ SKIP_REASONS_RU = {
     SKIP_BAD_SKU: "Код товара в Эвоторе слишком длинный — ВКонтакте не примет такой артикул.",
     SKIP_NO_CATEGORY: "Не выбрана категория товаров ВКонтакте.",
 }
+# Skips whose item, if already in VK, is hidden whatever the leave action (it may come back).
+HIDE_ONLY = frozenset({SKIP_FORBIDDEN, SKIP_OUT_OF_STOCK})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +61,37 @@ class SourceProduct:
     allow_to_sell: bool = True
     description: str | None = None
     has_image: bool | None = False  # None: Evotor's listing did not say; ask for the image when writing
+    article: str | None = None  # Evotor ``article_number``: VK's ``sku`` («арт.»)
+    type: str | None = None  # Evotor product type (ALCOHOL_MARKED, …)
+    name_ok: bool = False  # the merchant said a name guess of «запрещённый товар» is wrong
+    category_id: int | None = None  # the VK category mapped to the product's group; None: the shop-wide one
 
 
 @dataclass(frozen=True, slots=True)
 class ItemSettings:
     """The user's mapping settings (from ``SyncSettings``)."""
 
-    category_id: int | None
+    category_id: int | None  # the shop-wide category (fallback of the per-group ones)
     price_multiplier: Decimal = Decimal("1.00")
-    send_stock: bool = True
+    stock_mode: str = stock.StockMode.NONE
+    stock_threshold: int = 0
+    card_key: str = ""  # digest of the merchant's placeholder (the cards' background); "" = none
 
 
 @dataclass(frozen=True, slots=True)
 class VkItem:
-    """The VK item EvoSync wants for one product: ``fields`` are market.add/edit params (no photo)."""
+    """The VK item EvoSync wants for one product: ``fields`` are market.add/edit params (no photo).
+
+    ``sku`` is the Evotor product id — the key of EvoSync's mapping; what VK shows as «арт.» is
+    ``fields["sku"]``, the merchant's article (absent when the product has none).
+    """
 
     sku: str
     fields: dict = field(hash=False)
     album_key: str | None  # Evotor group id whose album holds the item; None = no album
-    photo_source: str  # "evotor" (own image), "placeholder", or "auto" (look for an image when writing)
+    # "evotor" (own image), "card:<digest>" (a generated card), or "auto" (look for an image when writing)
+    photo_source: str
+    card_source: str = ""  # the card this item gets when Evotor has no image for it
 
     @property
     def content_hash(self) -> str:
@@ -93,6 +111,18 @@ class Skip:
     sku: str
     code: str
     reason_ru: str
+    name: str = ""  # the product's name, for the merchant
+
+    @property
+    def hide_only(self) -> bool:
+        """An item already in VK for this product is hidden, never deleted (forbidden, out of stock)."""
+        return self.code in HIDE_ONLY
+
+
+def card_source(name: str, price: str, card_key: str) -> str:
+    """``card:<digest>`` of the card drawn for this name, price and background: a change redraws it."""
+    digest = hashlib.sha256(f"{name}\x00{price}\x00{card_key}".encode()).hexdigest()[:10]
+    return f"card:{digest}"
 
 
 def _clean(text: str | None) -> str:
@@ -155,17 +185,6 @@ def vk_price(price: Decimal, multiplier: Decimal) -> Decimal:
     return (Decimal(price) * Decimal(multiplier)).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def vk_stock(quantity: Decimal | None) -> int | None:
-    """Evotor quantity as VK ``stock_amount`` (whole units, 0…999999), None when unknown."""
-    if quantity is None:
-        return None
-    try:
-        whole = int(Decimal(quantity).to_integral_value(rounding=ROUND_DOWN))
-    except (InvalidOperation, ValueError):
-        return None
-    return max(0, min(whole, STOCK_MAX))
-
-
 def content_hash(fields: dict, album_key: str | None, photo_source: str) -> str:
     """A stable digest of everything EvoSync writes for an item."""
     blob = json.dumps([fields, album_key, photo_source], sort_keys=True, ensure_ascii=False, default=str)
@@ -177,6 +196,9 @@ def build_item(product: SourceProduct, settings: ItemSettings) -> VkItem | Skip:
     sku = product.id
     if not sku or len(sku) > SKU_MAX:
         return _skip(sku, SKIP_BAD_SKU)
+    verdict = forbidden.classify(product.type, product.name, product.name_ok)
+    if verdict is not None:
+        return Skip(sku, SKIP_FORBIDDEN, verdict.reason)
     if not product.allow_to_sell:
         return _skip(sku, SKIP_NOT_FOR_SALE)
     if not _clean(product.name):
@@ -189,23 +211,33 @@ def build_item(product: SourceProduct, settings: ItemSettings) -> VkItem | Skip:
         return _skip(sku, SKIP_PRICE_ZERO if price == 0 else SKIP_BAD_PRICE)
     if price > PRICE_MAX:
         return _skip(sku, SKIP_BAD_PRICE)
-    if settings.category_id is None:
+    category = product.category_id or settings.category_id
+    if category is None:
         return _skip(sku, SKIP_NO_CATEGORY)
+    on_hand = stock.decide(settings.stock_mode, product.quantity, settings.stock_threshold)
+    if on_hand.hide:
+        return Skip(sku, SKIP_OUT_OF_STOCK, out_of_stock_reason(settings.stock_threshold))
     name = item_name(product.name, product.group_name, product.measure_name)
     fields: dict = {
         "name": name,
         "description": item_description(product.description, name, price, product.measure_name),
-        "category_id": int(settings.category_id),
+        "category_id": int(category),
         "price": format(price, "f"),
-        "sku": sku,
     }
-    if settings.send_stock:
-        stock = vk_stock(product.quantity)
-        if stock is not None:
-            fields["stock_amount"] = stock
-    photo_source = {True: "evotor", False: "placeholder"}.get(product.has_image, "auto")
+    article = vk_sku(product.article)
+    if article:
+        fields["sku"] = article
+    if on_hand.stock_amount is not None:
+        fields["stock_amount"] = on_hand.stock_amount
+    card = card_source(name, fields["price"], settings.card_key)
+    photo_source = {True: "evotor", False: card}.get(product.has_image, "auto")
     album_key = product.group_id if product.group_name is not None else None
-    return VkItem(sku, fields, album_key, photo_source)
+    return VkItem(sku, fields, album_key, photo_source, card)
+
+
+def out_of_stock_reason(threshold: int) -> str:
+    """Why a product is hidden under «скрывать товары с остатком не больше N»."""
+    return f"Скрыт: остаток в Эвоторе не больше {threshold}."
 
 
 def _skip(sku: str, code: str) -> Skip:

@@ -32,11 +32,13 @@ class SyncVkItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     vk_group_id: Mapped[int] = mapped_column(BigInteger)
-    sku: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str] = mapped_column(String(64))  # the Evotor product id (VK's «арт.» is sent_json["sku"])
     vk_item_id: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     # create | edit | hide | delete: written (and committed) before the VK call, cleared after its result.
     intent: Mapped[str | None] = mapped_column(String(16))
+    # When the ``create`` intent was recorded: an interrupted create is found among VK items made after it.
+    intent_at: Mapped[datetime | None]
     content_hash: Mapped[str | None] = mapped_column(String(64))
     sent_json: Mapped[str] = mapped_column(Text, default="{}")  # the fields last written, as JSON
     album_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,106 +1,97 @@
-"""Main photos for VK items: the product's Evotor image on a 400×400 canvas, else the user's placeholder.
+"""Main photos for VK items: one photo per item (VK binds a Market photo to a single item).
 
-The placeholder is uploaded once per community (per image digest) and its photo id reused by every item.
-Uploads go outside ``execute`` (VK does not allow upload saves inside it).
+A product with an image in Evotor gets that image on a ≥ 400×400 canvas; any other product gets its own
+generated card (evosync/goods/cards.py: name and price, on the merchant's placeholder when one is set). The
+images of a batch are POSTed to one upload server (``PhotoUploader``: reused while VK accepts it) and saved
+≤ 25 per ``execute``. See docs/sync.md, «Photos».
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-from pathlib import Path
-
-from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from dataclasses import dataclass
 
 from evosync.evotor.client import EvotorClient
 from evosync.evotor.errors import EvotorError
-from evosync.extensions import db
+from evosync.goods.cards import render_card
+from evosync.images import ImageRejected, decode, fit_to_canvas
 from evosync.sync.config.models import SyncSettings
-from evosync.sync.engine.models import SyncPlaceholderPhoto
-from evosync.vk.client import VkClient
+from evosync.sync.engine.items import SourceProduct, VkItem, card_source
 from evosync.vk.errors import ItemError
-from evosync.vk.upload import fit_to_canvas
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PLACEHOLDER = Path(__file__).resolve().parent.parent / "static" / "img" / "placeholder.jpg"
 
 
 class PhotoProblem(ItemError):
     """The product's image could not be turned into a VK photo (per-item error)."""
 
 
-def default_placeholder() -> bytes:
-    """The shipped placeholder image (a plain grey square when the file is absent)."""
-    if DEFAULT_PLACEHOLDER.exists():
-        return DEFAULT_PLACEHOLDER.read_bytes()
-    out = io.BytesIO()
-    Image.new("RGB", (400, 400), (236, 238, 241)).save(out, "JPEG", quality=85)
-    return out.getvalue()
+@dataclass(frozen=True, slots=True)
+class PhotoFile:
+    """One image ready to upload and the ``photo_source`` it stands for."""
+
+    data: bytes
+    source: str  # "evotor" or "card:<digest>"
+    filename: str
+    content_type: str
 
 
-def placeholder_bytes(settings: SyncSettings | None) -> bytes:
-    """The user's placeholder image, or the default one."""
-    if settings is not None and settings.placeholder_image:
-        return settings.placeholder_image
-    return default_placeholder()
+def card_key(placeholder: bytes | None) -> str:
+    """Digest of the cards' background (the merchant's placeholder); "" for the plain tinted cards."""
+    return hashlib.sha256(placeholder).hexdigest()[:16] if placeholder else ""
+
+
+def usable_placeholder(settings: SyncSettings | None) -> bytes | None:
+    """The merchant's placeholder when set and decodable (the cards' background), else None."""
+    data = settings.placeholder_image if settings is not None else None
+    if not data:
+        return None
+    try:
+        decode(data)
+    except ImageRejected:
+        log.info("user %s: placeholder image unusable, plain cards instead", settings.user_id)
+        return None
+    return data
 
 
 class Photos:
-    """Photo ids for one run: uploads Evotor images per item and the placeholder once per community."""
+    """Builds the image for each item of a run: the Evotor image, else the product's card."""
 
-    def __init__(self, user_id: int, group_id: int, evotor: EvotorClient | None, placeholder: bytes):
-        self.user_id = user_id
-        self.group_id = group_id
+    def __init__(self, evotor: EvotorClient | None, placeholder: bytes | None, shop_name: str | None = None):
         self.evotor = evotor
         self.placeholder = placeholder
-        self._placeholder_id: int | None = None
+        self.shop_name = shop_name
+        self.key = card_key(placeholder)
 
-    def placeholder_id(self, client: VkClient) -> int:
-        """The community's placeholder photo id, uploading it the first time (committed by the caller)."""
-        if self._placeholder_id is not None:
-            return self._placeholder_id
-        digest = hashlib.sha256(self.placeholder).hexdigest()
-        row = db.session.scalar(
-            select(SyncPlaceholderPhoto).where(
-                SyncPlaceholderPhoto.user_id == self.user_id,
-                SyncPlaceholderPhoto.vk_group_id == self.group_id,
-                SyncPlaceholderPhoto.digest == digest,
-            )
-        )
-        if row is None:
-            try:
-                image = fit_to_canvas(self.placeholder)
-            except (UnidentifiedImageError, OSError):
-                image = fit_to_canvas(default_placeholder())
-            photo = client.upload_product_photo(self.group_id, image)
-            row = SyncPlaceholderPhoto(
-                user_id=self.user_id, vk_group_id=self.group_id, digest=digest, photo_id=photo.id
-            )
-            db.session.add(row)
-            db.session.flush()
-        self._placeholder_id = row.photo_id
-        return row.photo_id
-
-    def product_photo_id(self, client: VkClient, store_id: str, product_id: str) -> tuple[int, str]:
-        """Upload the product's Evotor image → (photo id, "evotor"); the placeholder when Evotor has none."""
-        data = None
-        if self.evotor is not None:
-            try:
-                data = self.evotor.product_image(store_id, product_id)
-            except EvotorError as exc:
-                log.info("Evotor image of %s unavailable: %s", product_id, exc)
-        if not data:
-            return self.placeholder_id(client), "placeholder"
+    def evotor_image(self, product: SourceProduct) -> bytes | None:
+        """The product's Evotor image bytes, or None when Evotor has none (or cannot say now)."""
+        if self.evotor is None:
+            return None
         try:
-            image = fit_to_canvas(data)
-        except (UnidentifiedImageError, OSError):
-            raise PhotoProblem(
-                None,
-                "the Evotor image is not a picture",
-                "upload",
-                hint_ru="Картинка товара в Эвоторе повреждена или в неизвестном формате — загрузите другую.",
-            ) from None
-        return client.upload_product_photo(self.group_id, image).id, "evotor"
+            return self.evotor.product_image(product.store_id, product.id) or None
+        except EvotorError as exc:
+            log.info("Evotor image of %s unavailable: %s", product.id, exc)
+            return None
+
+    def file_for(self, item: VkItem, product: SourceProduct) -> PhotoFile:
+        """The image to upload for ``item``: its Evotor image when it has one, else its card."""
+        if item.photo_source in ("evotor", "auto"):
+            data = self.evotor_image(product)
+            if data:
+                try:
+                    return PhotoFile(fit_to_canvas(data), "evotor", "photo.jpg", "image/jpeg")
+                except ImageRejected as exc:
+                    # One bad image never stops a shop's sync: the item gets its card instead.
+                    log.warning(
+                        "Evotor image of %s refused (%s): the item gets its card", product.id, exc.code
+                    )
+        card = render_card(
+            product.id,
+            item.fields["name"],
+            item.fields["price"],
+            shop_name=self.shop_name,
+            placeholder=self.placeholder,
+        )
+        source = item.card_source or card_source(item.fields["name"], item.fields["price"], self.key)
+        return PhotoFile(card, source, "card.png", "image/png")

@@ -9,7 +9,7 @@ selection, and skips with reasons. No Flask, no database: the applier feeds it a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from evosync.sync.engine.items import ItemSettings, Skip, SourceProduct, VkItem, build_item
 
@@ -66,6 +66,7 @@ class Plan:
     creates: list[VkItem] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     album_adds: list[tuple[str, int, str]] = field(default_factory=list)  # (sku, vk item id, album key)
+    album_removes: list[tuple[str, int, int]] = field(default_factory=list)  # (sku, vk item id, VK album id)
     leaves: list[Leave] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
     albums_needed: dict[str, str] = field(default_factory=dict)  # album key → title, not yet in VK
@@ -89,8 +90,18 @@ class Plan:
             {i.album_key for i in self.creates if i.album_key}
         )
         return (
-            len(self.creates) + len(self.updates) + len(self.leaves) + len(self.albums_needed) + album_calls
+            len(self.creates)
+            + len(self.updates)
+            + len(self.leaves)
+            + len(self.albums_needed)
+            + album_calls
+            + len(self.album_removes)
         )
+
+    @property
+    def photo_saves(self) -> int:
+        """Photos the plan uploads and saves (every create, and the edits that change the photo)."""
+        return len(self.creates) + sum(1 for u in self.updates if u.new_photo)
 
     def counts(self) -> dict[str, int]:
         """Counts for the preview: create / update / hide / delete / unchanged / skip."""
@@ -122,6 +133,23 @@ def album_titles(groups: dict[str, tuple[str, str]], store_names: dict[str, str]
     return titles
 
 
+def wanted_photo(item: VkItem, current: str | None) -> str:
+    """The photo source the item should have: an Evotor image it has kept stays ("auto": unknown until
+    written), a generated card is redrawn when its name, price or background changed."""
+    if item.photo_source != "auto":
+        return item.photo_source
+    return current if current == "evotor" else item.card_source
+
+
+def _plan_album(plan: Plan, item: VkItem, row: Mapped, albums: dict[str, int]) -> None:
+    """Join the album of the item's group; leave the album of the group it was in before (ours only)."""
+    target = albums.get(item.album_key) if item.album_key else None
+    if item.album_key and (target is None or row.album_id != target):
+        plan.album_adds.append((item.sku, row.vk_item_id, item.album_key))
+    if row.album_id is not None and row.album_id != target and row.album_id in albums.values():
+        plan.album_removes.append((item.sku, row.vk_item_id, row.album_id))
+
+
 def make_plan(
     products: Iterable[SourceProduct],
     settings: ItemSettings,
@@ -141,7 +169,7 @@ def make_plan(
     for product in products:
         built = build_item(product, settings)
         if isinstance(built, Skip):
-            plan.skips.append(built)
+            plan.skips.append(replace(built, name=product.name))
             continue
         plan.wanted[built.sku] = built
         if only is not None and built.sku not in only:
@@ -153,25 +181,23 @@ def make_plan(
             plan.creates.append(built)
             continue
         changes = {k: v for k, v in built.fields.items() if row.sent.get(k) != v}
-        # 'auto' (image unknown) keeps the item's photo; a known change of source replaces it.
-        new_photo = built.photo_source != "auto" and row.photo_source != built.photo_source
         if row.state == HIDDEN:
             changes["deleted"] = False
+        new_photo = row.photo_source != wanted_photo(built, row.photo_source)
         if changes or new_photo:
             plan.updates.append(Update(built, row.vk_item_id, changes, new_photo))
         else:
             plan.unchanged += 1
-        target = albums.get(built.album_key) if built.album_key else None
-        if built.album_key and (target is None or row.album_id != target):
-            plan.album_adds.append((built.sku, row.vk_item_id, built.album_key))
+        _plan_album(plan, built, row, albums)
     skipped = {s.sku: s for s in plan.skips}
     for sku, row in mapped.items():
         if sku in plan.wanted or row.vk_item_id is None or row.state not in LIVE:
             continue
         if only is not None and sku not in only:
             continue
-        reason = skipped[sku].reason_ru if sku in skipped else LEFT_REASON_RU
-        if leave_action == "delete":
+        skip = skipped.get(sku)
+        reason = skip.reason_ru if skip is not None else LEFT_REASON_RU
+        if leave_action == "delete" and not (skip is not None and skip.hide_only):
             plan.leaves.append(Leave(sku, row.vk_item_id, "delete", reason))
         elif row.state != HIDDEN:
             plan.leaves.append(Leave(sku, row.vk_item_id, "hide", reason))

@@ -32,7 +32,7 @@ from evosync.sync.engine.applier import Applier
 from evosync.sync.engine.context import RunContext
 from evosync.sync.engine.lease import host_name
 from evosync.sync.engine.outcomes import MANUAL_KIND, Outcome
-from evosync.sync.engine.photos import Photos, placeholder_bytes
+from evosync.sync.engine.photos import Photos, usable_placeholder
 from evosync.sync.engine.reconcile import reconcile_albums, reconcile_items
 from evosync.sync.runs.models import SyncRun, SyncRunError
 
@@ -127,7 +127,7 @@ def _sync(
     plan = inputs.plan(only)
     held = guard.hold_removals(user_id, group_id, plan)
     products = {p.id: p for p in inputs.products}
-    photos = Photos(user_id, group_id, evotor, placeholder_bytes(source.user_settings(user_id)))
+    photos = Photos(evotor, usable_placeholder(source.user_settings(user_id)))
     Applier(ctx, photos, products).apply(plan, inputs.albums, reconciled.duplicates)
     outcomes.finish(run, ctx, held)
 

@@ -16,9 +16,11 @@ from evosync.catalog.decisions import evaluate_catalog
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
 from evosync.connections.queries import get_connection
 from evosync.extensions import db
-from evosync.sync.config.models import SyncSettings
+from evosync.goods.models import NameGuessOverride
+from evosync.sync.config.models import GroupCategory, SyncSettings
 from evosync.sync.engine.items import ItemSettings, SourceProduct
 from evosync.sync.engine.models import SyncAlbum, SyncVkItem
+from evosync.sync.engine.photos import card_key
 from evosync.sync.engine.planner import Mapped, Plan, album_titles, make_plan
 
 
@@ -51,14 +53,44 @@ def vk_group_id(user_id: int) -> int | None:
     return connection.vk_group_id if connection is not None else None
 
 
+def name_overrides(user_id: int) -> set[str]:
+    """Products whose «похоже на запрещённый товар» guess the merchant overrode."""
+    return set(
+        db.session.scalars(select(NameGuessOverride.product_id).where(NameGuessOverride.user_id == user_id))
+    )
+
+
+def group_categories(user_id: int, groups: dict[str, str | None]) -> dict[str, int]:
+    """Evotor group id → its VK category: the group's own mapping, else its nearest mapped parent's."""
+    own = dict(
+        db.session.execute(
+            select(GroupCategory.group_id, GroupCategory.vk_category_id).where(
+                GroupCategory.user_id == user_id
+            )
+        ).all()
+    )
+    out: dict[str, int] = {}
+    for group_id in groups:
+        seen: set[str] = set()
+        node = group_id
+        while node is not None and node not in seen and node not in own:
+            seen.add(node)
+            node = groups.get(node)
+        if node is not None and node in own:
+            out[group_id] = int(own[node])
+    return out
+
+
 def selected_products(user_id: int) -> tuple[list[SourceProduct], dict[str, str]]:
     """The products that pass the user's rules, and one album title per group they use."""
     evaluation = evaluate_catalog(user_id)
     selected = {pid for pid, decision in evaluation.products.items() if decision.syncs}
-    groups = {
-        g.evotor_id: (g.name, g.store_id)
-        for g in db.session.scalars(select(CatalogGroup).where(CatalogGroup.user_id == user_id))
-    }
+    groups, parents = {}, {}
+    for g in db.session.scalars(select(CatalogGroup).where(CatalogGroup.user_id == user_id)):
+        groups[g.evotor_id] = (g.name, g.store_id)
+        parents[g.evotor_id] = g.parent_id
+    categories = group_categories(user_id, parents)
+    overrides = name_overrides(user_id)
     store_names = dict(
         db.session.execute(
             select(CatalogStore.evotor_id, CatalogStore.name).where(CatalogStore.user_id == user_id)
@@ -77,12 +109,14 @@ def selected_products(user_id: int) -> tuple[list[SourceProduct], dict[str, str]
             p.allow_to_sell,
             p.description,
             p.has_image,
+            p.article_number,
+            p.type,
         )
         .where(p.user_id == user_id)
         .order_by(p.id)
     )
     products = []
-    for pid, store_id, name, price, group_id, qty, unit, sell, desc, image in rows:
+    for pid, store_id, name, price, group_id, qty, unit, sell, desc, image, article, kind in rows:
         if pid not in selected:
             continue
         group = groups.get(group_id) if group_id else None
@@ -99,6 +133,10 @@ def selected_products(user_id: int) -> tuple[list[SourceProduct], dict[str, str]
                 bool(sell),
                 desc,
                 image,
+                article,
+                kind,
+                pid in overrides,
+                categories.get(group_id) if group else None,
             )
         )
     used = {p.group_id for p in products if p.group_id}
@@ -157,7 +195,9 @@ def load_inputs(user_id: int, group_id: int, category_id: int | None) -> Inputs:
     item_settings = ItemSettings(
         category_id=category_id,
         price_multiplier=settings.price_multiplier if settings else Decimal("1.00"),
-        send_stock=settings.send_stock if settings else True,
+        stock_mode=settings.stock_mode if settings else "none",
+        stock_threshold=settings.stock_threshold if settings else 0,
+        card_key=card_key(settings.placeholder_image if settings else None),
     )
     products, titles = selected_products(user_id)
     return Inputs(
