@@ -17,6 +17,8 @@ from evosync.extensions import db
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
+# A search counts its matches only this far («более 1000»): the count is a pass over the matches.
+SEARCH_COUNT_CAP = 1000
 MAX_QUERY = 200
 # Each sort is (column, descending); ties break on id in the same direction, so an index serves both
 # directions and the keyset cursor is (value, id). Empty articles / quantities come last on both databases.
@@ -171,9 +173,10 @@ def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, b
     if counts is not None:
         synced = {"": counts.total, "synced": counts.synced, "excluded": counts.total - counts.synced}
         return synced[query.status], False
-    capped = select(CatalogProduct.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    cap = SEARCH_COUNT_CAP if query.q else COUNT_CAP
+    capped = select(CatalogProduct.id).where(*where).limit(cap + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped)) or 0
-    return total, total > COUNT_CAP
+    return total, total > cap
 
 
 def _keyset(query: ProductQuery, where: list) -> list | None:
