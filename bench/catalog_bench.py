@@ -11,7 +11,9 @@ of p50s beside their goals.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
+import pstats
 import resource
 import socket
 import statistics
@@ -130,6 +132,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one replayed refresh")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="evosync-bench-"))
     sandbox, sandbox_url = start_sandbox(tmp, args.products)
@@ -242,6 +245,11 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
             db.session.commit()
             replayed.append(time.perf_counter() - start)
         print(f"  client + database part (recorded answers replayed): p50 {p50(replayed):.2f} s; {result}")
+        if args.profile:
+            profile = cProfile.Profile()
+            profile.runcall(refresh_catalog, uid, evotor_client_for(uid, session=session), lambda *_: None)
+            db.session.commit()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         table.append(
             (
                 "catalog refresh (unchanged catalog)",
