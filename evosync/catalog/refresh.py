@@ -3,7 +3,8 @@
 Every cached row carries a hash of its content: a refresh upserts only the rows that are new or whose hash
 differs, deletes the rows Evotor no longer has, updates only the counts that moved, and reports how many
 products were created, changed and removed; an unchanged catalog rewrites no row. The stored decisions are
-then recomputed (only the rows whose decision changes are written).
+then recomputed (only the rows whose decision changes are written) — unless nothing changed and they were
+current.
 
 The caller (a job runner or the CLI) owns the transaction; ``progress(text, percent)`` is called after every
 chunk and is where the caller may commit, so a long refresh never holds SQLite's write lock for long.
@@ -250,12 +251,14 @@ def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> R
             progress(f"Загружено товаров: {fetched} (магазин {index} из {len(stores)})", percent)
     progress("Удаляем то, чего больше нет в Эвоторе…", 97)
     removed = products.delete_unseen(user_id)
-    group_writer.delete_unseen(user_id)
-    store_writer.delete_unseen(user_id)
+    moved = removed + group_writer.delete_unseen(user_id) + store_writer.delete_unseen(user_id)
+    moved += sum(w.created + w.changed for w in (store_writer, group_writer, products))
     in_group, ungrouped = products.in_group, products.ungrouped
     _store_counts(user_id, {g: in_group[g] for g in group_ids}, {s: ungrouped[s] for s in store_writer.seen})
     _finish(state, generation, len(stores), len(group_ids), len(products.seen))
-    stored.recompute_all(user_id)
+    if moved or not stored.is_current(user_id):
+        # Nothing a decision depends on changed, so current stored decisions stay right as they are.
+        stored.recompute_all(user_id)
     return RefreshResult(
         len(stores), len(group_ids), len(products.seen), removed, products.created, products.changed
     )
