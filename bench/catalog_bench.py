@@ -132,7 +132,11 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of one replayed refresh")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile of one replayed refresh and of two page requests",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="evosync-bench-"))
     sandbox, sandbox_url = start_sandbox(tmp, args.products)
@@ -296,6 +300,13 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         return response
 
     repeat = args.repeat
+    if args.profile:
+        for path, params in (("/catalog/products", {}), ("/catalog/products", {"q": "чай"})):
+            get(path, **params)
+            profile = cProfile.Profile()
+            profile.runcall(get, path, **params)
+            print(f"cProfile of GET {path} {params}:")
+            pstats.Stats(profile).sort_stats("tottime").print_stats(20)
     report("GET /catalog", timed(lambda: get("/catalog"), repeat))
     row("products page 1", timed(lambda: get("/catalog/products"), repeat))
     row("page 1000 (keyset link)", timed(lambda: get("/catalog/products", page=1000, after=cursor), repeat))
