@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Integer, func, literal, not_, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Integer, case, func, literal, not_, or_, select, text, tuple_
 
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
@@ -149,6 +149,10 @@ def _ranked_ids(where: list, query: ProductQuery, page: int) -> list[int]:
     match, exact = _search(query.q)
     order = _order(query.sort)
     start = (page - 1) * PER_PAGE
+    if len(normalise(query.q)) >= 3 and db.engine.dialect.name == "sqlite":
+        # SQLite starts from the FTS matches and sorts them anyway: one pass, exact matches ranked first.
+        ranked = select(CatalogProduct.id).where(*where, match).order_by(case((exact, 0), else_=1), *order)
+        return list(db.session.scalars(ranked.limit(PER_PAGE).offset(start)))
     # Exact matches are few (an article or a barcode names one product or a handful).
     first = list(db.session.scalars(select(CatalogProduct.id).where(*where, match, exact).order_by(*order)))
     ids = first[start : start + PER_PAGE]
