@@ -11,6 +11,9 @@ of p50s beside their goals.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import resource
 import socket
 import statistics
@@ -68,6 +71,39 @@ def database_url(kind: str, tmp: Path):
     return cluster.create_database("bench"), cluster
 
 
+class Recorder(requests.adapters.HTTPAdapter):
+    """Records every answer (``replay=False``) or answers from the records (``replay=True``), so the refresh
+    can be timed without the sandbox generating the catalog: our client and database part alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, tuple[int, dict, bytes]] = {}
+        self.urls: list[str] = []
+        self.replay = False
+
+    def send(self, request, **kwargs):
+        if not self.replay:
+            resp = super().send(request, **{**kwargs, "stream": False})
+            self.records[request.url] = (resp.status_code, dict(resp.headers), resp.content)
+            self.urls.append(request.url)
+            resp.raw = io.BytesIO(resp.content)
+            resp._content, resp._content_consumed = False, False
+            return resp
+        status, headers, content = self.records[request.url]
+        resp = requests.Response()
+        resp.status_code, resp.url, resp.request = status, request.url, request
+        resp.headers = requests.structures.CaseInsensitiveDict(headers)
+        resp.raw = io.BytesIO(content)
+        return resp
+
+
+def recorded_session(recorder: Recorder) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", recorder)
+    return session
+
+
 def timed(fn, repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
@@ -96,6 +132,11 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile of one replayed refresh and of two page requests",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="evosync-bench-"))
     sandbox, sandbox_url = start_sandbox(tmp, args.products)
@@ -121,6 +162,7 @@ GOALS = {
     "toggle: product exclude / clear (in request)": 15,
     "toggle: group include / clear (queued)": 15,
     "decisions for every product": 100,
+    "recompute every stored decision (none changes)": 100,
 }
 
 
@@ -143,6 +185,7 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
     from evosync.catalog.decisions import evaluate_catalog
     from evosync.catalog.listing import PER_PAGE
     from evosync.catalog.models import CatalogProduct
+    from evosync.catalog.refresh import refresh_catalog
     from evosync.catalog.service import REFRESH_KIND, refresh_job
     from evosync.connections.clients import evotor_client_for
     from evosync.connections.service import save_tokens
@@ -185,13 +228,33 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
             job = run_job(REFRESH_KIND, uid, refresh_job(uid))
             samples.append(time.perf_counter() - start)
         print(f"refresh, unchanged: p50 {p50(samples):.2f} s ({job.status}: {job.message})")
-        start = time.perf_counter()
-        client_ = evotor_client_for(uid)
-        fetched = sum(1 for s in client_.stores() for _ in client_.iter_products(s.id))
-        print(
-            f"  of which fetching and parsing {fetched} products from Evotor: {time.perf_counter() - start:.2f} s"
-        )
         unchanged = "новых — 0, изменённых — 0, удалённых — 0" in (job.message or "")
+        recorder = Recorder()
+        session = recorded_session(recorder)
+        refresh_catalog(uid, evotor_client_for(uid, session=session), lambda *_: None)
+        db.session.commit()
+        plain = requests.Session()
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.evotor.v2+json"}
+        start = time.perf_counter()
+        for page_url in recorder.urls:
+            plain.get(page_url, headers=headers, timeout=60).raise_for_status()
+        sandbox_s = time.perf_counter() - start
+        print(
+            f"  of which the sandbox answering its {len(recorder.urls)} pages (bare GETs): {sandbox_s:.2f} s"
+        )
+        recorder.replay = True
+        replayed = []
+        for _ in range(3):
+            start = time.perf_counter()
+            result = refresh_catalog(uid, evotor_client_for(uid, session=session), lambda *_: None)
+            db.session.commit()
+            replayed.append(time.perf_counter() - start)
+        print(f"  client + database part (recorded answers replayed): p50 {p50(replayed):.2f} s; {result}")
+        if args.profile:
+            profile = cProfile.Profile()
+            profile.runcall(refresh_catalog, uid, evotor_client_for(uid, session=session), lambda *_: None)
+            db.session.commit()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         table.append(
             (
                 "catalog refresh (unchanged catalog)",
@@ -199,14 +262,23 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
                 "≤ 2 s and no row rewritten",
             )
         )
+        table.append(("  of which the sandbox answering (bare GETs)", f"{sandbox_s:.2f} s", "—"))
+        table.append(("  of which client + database (replayed answers)", f"{p50(replayed):.2f} s", "≤ 2 s"))
         store = queries.stores(uid)[0].evotor_id
         group = next(g for g in queries.groups(uid) if g.product_count > 0)
+        p = CatalogProduct
+        decisions = select(p.evotor_id, p.syncs, p.decision_code, p.decision_source).where(p.user_id == uid)
+
+        def read_decisions():
+            assert len(db.session.connection().execute(decisions).fetchall()) == args.products
+
+        # What the pages, the counts and the CSV read: the stored decision of every product.
+        row("decisions for every product", timed(read_decisions, args.repeat))
         row(
-            "decisions for every product",
+            "recompute every stored decision (none changes)",
             timed(lambda: (stored.recompute_all(uid), db.session.commit()), args.repeat),
         )
         report("  (reference) evaluate_catalog in Python", timed(lambda: evaluate_catalog(uid), 5))
-        p = CatalogProduct
         cursor = db.session.scalar(
             select(p.id)
             .where(p.user_id == uid)
@@ -228,6 +300,13 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         return response
 
     repeat = args.repeat
+    if args.profile:
+        for path, params in (("/catalog/products", {}), ("/catalog/products", {"q": "чай"})):
+            get(path, **params)
+            profile = cProfile.Profile()
+            profile.runcall(get, path, **params)
+            print(f"cProfile of GET {path} {params}:")
+            pstats.Stats(profile).sort_stats("tottime").print_stats(20)
     report("GET /catalog", timed(lambda: get("/catalog"), repeat))
     row("products page 1", timed(lambda: get("/catalog/products"), repeat))
     row("page 1000 (keyset link)", timed(lambda: get("/catalog/products", page=1000, after=cursor), repeat))

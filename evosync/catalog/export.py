@@ -64,73 +64,92 @@ def _sync_columns(fixed: tuple[str, str, str, str], verdict: forbidden.Verdict |
 
 
 def csv_lines(snapshot: Snapshot) -> Iterator[str]:
-    """Yield the CSV text (BOM first) in batches; memory stays flat whatever the catalog size."""
+    """Yield the CSV text (BOM first) in batches; memory stays flat whatever the catalog size.
+
+    The rows stream from a Core query (a server-side cursor on PostgreSQL) as plain tuples; the store,
+    group path and decision columns are built once per (store, group, stored decision) and reused.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     yield "\ufeff"
     writer.writerow(HEADER)
-    stores = {s.evotor_id: s.name for s in snapshot.stores}
-    paths = group_paths(snapshot)
-    p = CatalogProduct
-    stmt = (
-        select(
-            p.evotor_id,
-            p.store_id,
-            p.group_id,
-            p.name,
-            p.article_number,
-            p.barcodes,
-            p.price,
-            p.quantity,
-            p.measure_name,
-            p.decision_code,
-            p.decision_source,
-            p.type,
-        )
-        .where(p.user_id == snapshot.user_id)
-        .order_by(p.id)
-        .execution_options(yield_per=BATCH)
-    )
-    # The stored decision when current, else the engine per (store, group) bucket and per ruled product.
     current = is_current(snapshot.user_id)
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
-    buckets: dict[tuple, tuple[str, str, str, str]] = {}
+    cells = _Cells(snapshot, current)
     allowed = goods_service.overridden(snapshot.user_id)
-    for count, row in enumerate(db.session.execute(stmt), 1):
-        if current:
-            key = (row.store_id, row.group_id, row.decision_code, row.decision_source)
-        else:
-            key = (row.store_id, row.group_id) if row.evotor_id not in ruled else None
-        fixed = buckets.get(key) if key is not None else None
-        if fixed is None:
-            if current:
-                decision = snapshot.resolver.stored_product(row.decision_code, row.decision_source)
-            else:
-                decision = snapshot.product(row.evotor_id, row.store_id, row.group_id)
-            fixed = (
-                neutralise(stores.get(row.store_id, row.store_id)),
-                neutralise(paths.get(row.group_id, "") if row.group_id else ""),
-                "да" if decision.syncs else "нет",
-                neutralise(decision.reason),
+    connection = db.session.connection().execution_options(yield_per=BATCH)
+    rows = connection.execute(_export_query(snapshot.user_id))
+    # Local names: this loop runs once per product. Quantities repeat a lot: their cells are cached.
+    fixed_for, writerow, starts, quantities = cells.fixed, writer.writerow, _STARTS, {}
+    for batch in rows.partitions(BATCH):
+        for pid, store, group, name, article, barcodes, price, qty, measure, code, source, kind in batch:
+            fixed = fixed_for(pid, store, group, code, source, pid in ruled)
+            syncs, reason = _sync_columns(fixed, forbidden.classify(kind, name, pid in allowed))
+            article = article or ""
+            measure = measure or ""
+            quantity = quantities.get(qty)
+            if quantity is None:
+                quantity = quantities[qty] = number(qty)
+            writerow(
+                (
+                    fixed[0],
+                    fixed[1],
+                    "'" + name if name[:1] in starts else name,
+                    "'" + pid if pid[:1] in starts else pid,
+                    "'" + article if article[:1] in starts else article,
+                    neutralise(barcodes.replace(" ", ", ")),
+                    number(price),
+                    quantity,
+                    "'" + measure if measure[:1] in starts else measure,
+                    syncs,
+                    reason,
+                )
             )
-            if key is not None:
-                buckets[key] = fixed
-        writer.writerow(
-            (
-                fixed[0],
-                fixed[1],
-                neutralise(row.name),
-                neutralise(row.evotor_id),
-                neutralise(row.article_number or ""),
-                neutralise(row.barcodes.replace(" ", ", ")),
-                number(row.price),
-                number(row.quantity),
-                neutralise(row.measure_name or ""),
-                *_sync_columns(fixed, forbidden.classify(row.type, row.name, row.evotor_id in allowed)),
-            )
-        )
-        if count % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue()
+
+
+_STARTS = frozenset(FORMULA_STARTS)
+
+
+def _export_query(user_id: int):
+    p = CatalogProduct
+    columns = (p.evotor_id, p.store_id, p.group_id, p.name, p.article_number, p.barcodes, p.price)
+    more = (p.quantity, p.measure_name, p.decision_code, p.decision_source, p.type)
+    return select(*columns, *more).where(p.user_id == user_id).order_by(p.id)
+
+
+class _Cells:
+    """The store, group path, «да/нет» and reason cells, cached per (store, group, stored decision)."""
+
+    def __init__(self, snapshot: Snapshot, current: bool) -> None:
+        self.snapshot, self.current = snapshot, current
+        self.stores = {s.evotor_id: s.name for s in snapshot.stores}
+        self.paths = group_paths(snapshot)
+        self.cache: dict[tuple, tuple[str, str, str, str]] = {}
+
+    def fixed(self, pid, store, group, code, source, ruled: bool) -> tuple[str, str, str, str]:
+        """The four cells of a product: from the stored decision when current, else from the engine."""
+        if self.current:
+            key: tuple | None = (store, group, code, source)
+        else:
+            key = None if ruled else (store, group)
+        found = self.cache.get(key) if key is not None else None
+        if found is not None:
+            return found
+        snap = self.snapshot
+        if self.current:
+            decision = snap.resolver.stored_product(code, source)
+        else:
+            decision = snap.product(pid, store, group)
+        found = (
+            neutralise(self.stores.get(store, store)),
+            neutralise(self.paths.get(group, "") if group else ""),
+            "да" if decision.syncs else "нет",
+            neutralise(decision.reason),
+        )
+        if key is not None:
+            self.cache[key] = found
+        return found

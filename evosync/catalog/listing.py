@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Integer, func, literal, not_, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Integer, case, func, literal, not_, or_, select, text, tuple_
 
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
@@ -17,6 +17,8 @@ from evosync.extensions import db
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
+# A search counts its matches only this far («более 1000»): the count is a pass over the matches.
+SEARCH_COUNT_CAP = 1000
 MAX_QUERY = 200
 # Each sort is (column, descending); ties break on id in the same direction, so an index serves both
 # directions and the keyset cursor is (value, id). Empty articles / quantities come last on both databases.
@@ -147,6 +149,10 @@ def _ranked_ids(where: list, query: ProductQuery, page: int) -> list[int]:
     match, exact = _search(query.q)
     order = _order(query.sort)
     start = (page - 1) * PER_PAGE
+    if len(normalise(query.q)) >= 3 and db.engine.dialect.name == "sqlite":
+        # SQLite starts from the FTS matches and sorts them anyway: one pass, exact matches ranked first.
+        ranked = select(CatalogProduct.id).where(*where, match).order_by(case((exact, 0), else_=1), *order)
+        return list(db.session.scalars(ranked.limit(PER_PAGE).offset(start)))
     # Exact matches are few (an article or a barcode names one product or a handful).
     first = list(db.session.scalars(select(CatalogProduct.id).where(*where, match, exact).order_by(*order)))
     ids = first[start : start + PER_PAGE]
@@ -171,9 +177,10 @@ def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, b
     if counts is not None:
         synced = {"": counts.total, "synced": counts.synced, "excluded": counts.total - counts.synced}
         return synced[query.status], False
-    capped = select(CatalogProduct.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    cap = SEARCH_COUNT_CAP if query.q else COUNT_CAP
+    capped = select(CatalogProduct.id).where(*where).limit(cap + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped)) or 0
-    return total, total > COUNT_CAP
+    return total, total > cap
 
 
 def _keyset(query: ProductQuery, where: list) -> list | None:

@@ -94,6 +94,8 @@ class CatalogProduct(db.Model):
             )
         ),
         Index("ix_catalog_products_user_id_group_id", "user_id", "group_id"),
+        # The CSV export's order (a user's products by id, no sort).
+        Index("ix_catalog_products_user_id_id", "user_id", "id"),
         Index("ix_catalog_products_user_id_syncs_name_key_id", "user_id", "syncs", "name_key", "id"),
     )
 

@@ -3,7 +3,8 @@
 Every cached row carries a hash of its content: a refresh upserts only the rows that are new or whose hash
 differs, deletes the rows Evotor no longer has, updates only the counts that moved, and reports how many
 products were created, changed and removed; an unchanged catalog rewrites no row. The stored decisions are
-then recomputed (only the rows whose decision changes are written).
+then recomputed (only the rows whose decision changes are written) — unless nothing changed and they were
+current.
 
 The caller (a job runner or the CLI) owns the transaction; ``progress(text, percent)`` is called after every
 chunk and is where the caller may commit, so a long refresh never holds SQLite's write lock for long.
@@ -69,13 +70,19 @@ def search_text(*parts: str | None) -> str:
 
 
 # Bump when the derived columns (search text, name key) change, so the next refresh rewrites every row.
-HASH_VERSION = "2"
+HASH_VERSION = "3"
 
 
 def content_hash(row: dict) -> str:
     """A hash of a row's content (everything but its owner, counts and the refresh bookkeeping)."""
     skip = ("user_id", "generation", "content_hash", "product_count", "ungrouped_count")
     content = repr([HASH_VERSION, *((k, v) for k, v in sorted(row.items()) if k not in skip)])
+    return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
+
+
+def item_hash(item: dict, store_id: str) -> str:
+    """A hash of one raw Evotor product item: its row is a pure function of (item, store, HASH_VERSION)."""
+    content = f"{HASH_VERSION}\x00{store_id}\x00{item!r}"
     return hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
 
 
@@ -172,6 +179,54 @@ class _Writer:
         return len(gone)
 
 
+class _ProductWriter(_Writer):
+    """Products are compared by the hash of their raw item, so an unchanged one is never parsed or built;
+    its (store, group) — for the counts — come from the cached row, equal to what the item would give."""
+
+    def __init__(self, user_id: int, generation: int, group_ids: set[str]) -> None:
+        self.model = p = CatalogProduct
+        self.user_id, self.generation, self.group_ids = user_id, generation, group_ids
+        stmt = select(p.evotor_id, p.content_hash, p.store_id, p.group_id).where(p.user_id == user_id)
+        # A Core execute: 100,000 plain tuples without the ORM's per-row work.
+        rows = db.session.connection().execute(stmt).fetchall()
+        self.cached = {key: (digest, store, group) for key, digest, store, group in rows}
+        self.known = self.cached  # delete_unseen walks its keys
+        self.seen: set[str] = set()
+        self.created = self.changed = 0
+        # Direct product counts: per known group, and per store for products outside any known group.
+        self.in_group: Counter[str] = Counter()
+        self.ungrouped: Counter[str] = Counter()
+
+    def write_items(self, items: list[dict], store_id: str) -> None:
+        """Upsert the products of this chunk that are new or differ from the cache; count every one."""
+        dirty = []
+        for item in items:
+            key = _clip(str(item["id"]), 255)
+            digest = item_hash(item, store_id)
+            self.seen.add(key)
+            cached = self.cached.get(key)
+            if cached is not None and cached[0] == digest:
+                self._count(cached[1], cached[2])
+                continue
+            if cached is None:
+                self.created += 1
+            else:
+                self.changed += 1
+            row = _product_row(self.user_id, Product.from_json(item, store_id), self.generation)
+            row["content_hash"] = digest
+            self.cached[key] = (digest, row["store_id"], row["group_id"])
+            self._count(row["store_id"], row["group_id"])
+            dirty.append(row)
+        for chunk in _chunks(dirty, CHUNK):
+            _upsert(self.model, chunk)
+
+    def _count(self, store_id: str, group_id: str | None) -> None:
+        if group_id in self.group_ids:
+            self.in_group[group_id] += 1
+        else:
+            self.ungrouped[store_id] += 1
+
+
 def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
     """Fetch stores, groups and products from Evotor into the user's cache; delete what Evotor dropped."""
     state = _state(user_id)
@@ -187,29 +242,23 @@ def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> R
         groups = client.product_groups(store.id)
         group_writer.write([_group_row(user_id, g, i, generation) for i, g in enumerate(groups)])
     group_ids = group_writer.seen
-    # Direct product counts: per known group, and per store for products outside any known group.
-    in_group: Counter[str] = Counter()
-    ungrouped: Counter[str] = Counter()
-    products = _Writer(CatalogProduct, user_id)
+    products = _ProductWriter(user_id, generation, group_ids)
     for index, store in enumerate(stores, 1):
-        for chunk in _chunks(client.iter_products(store.id), CHUNK):
-            rows = [_product_row(user_id, p, generation) for p in chunk]
-            products.write(rows)
-            for row in rows:
-                if row["group_id"] in group_ids:
-                    in_group[row["group_id"]] += 1
-                else:
-                    ungrouped[row["store_id"]] += 1
+        for chunk in _chunks(client.iter_product_items(store.id), CHUNK):
+            products.write_items(chunk, store.id)
             fetched = len(products.seen)
             percent = min(95, fetched * 100 // expected) if expected else None
             progress(f"Загружено товаров: {fetched} (магазин {index} из {len(stores)})", percent)
     progress("Удаляем то, чего больше нет в Эвоторе…", 97)
     removed = products.delete_unseen(user_id)
-    group_writer.delete_unseen(user_id)
-    store_writer.delete_unseen(user_id)
+    moved = removed + group_writer.delete_unseen(user_id) + store_writer.delete_unseen(user_id)
+    moved += sum(w.created + w.changed for w in (store_writer, group_writer, products))
+    in_group, ungrouped = products.in_group, products.ungrouped
     _store_counts(user_id, {g: in_group[g] for g in group_ids}, {s: ungrouped[s] for s in store_writer.seen})
     _finish(state, generation, len(stores), len(group_ids), len(products.seen))
-    stored.recompute_all(user_id)
+    if moved or not stored.is_current(user_id):
+        # Nothing a decision depends on changed, so current stored decisions stay right as they are.
+        stored.recompute_all(user_id)
     return RefreshResult(
         len(stores), len(group_ids), len(products.seen), removed, products.created, products.changed
     )

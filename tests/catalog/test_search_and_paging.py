@@ -133,3 +133,18 @@ def test_next_link_carries_the_page_number_and_the_cursor(auth_client, seeded):
     assert "after=" in link
     again = auth_client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "страница 3 из" in again
+
+
+def test_a_search_with_many_matches_says_more_than_the_cap_and_still_pages(
+    db, auth_client, seeded, monkeypatch
+):
+    # The demo catalog's generated names all carry «№»; the cap is lowered to stay within a test catalog.
+    from evosync.catalog import listing
+
+    monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", 60)
+    matches = [p for p in _all(db, seeded.id) if "№1" in p.search_text]
+    assert len(matches) > 61
+    html = auth_client.get("/catalog/products", query_string={"q": "№1"}).get_data(as_text=True)
+    assert 'Найдено товаров: <span id="products-found">более 60</span>' in html
+    second = _page(db, seeded.id, q="№1", page=2)
+    assert len(second.rows) == 50 and second.more
