@@ -83,12 +83,8 @@ def home():
     )
 
 
-@bp.get("/market")
-def market():
-    """Show a community's Market as a person would see it, plus hidden and deleted items."""
-    group_id = request.args.get("group_id", type=int) or vk_demo.SHOP_GROUP_ID
-    if group_id not in vk_demo.GROUPS:
-        return page("Нет такого сообщества", "<p>Нет такого сообщества.</p>", 404)
+def _market_data(group_id: int) -> dict:
+    """Every item (hidden and deleted too) and album of a community, as the Market page shows them."""
     base = public_url()
     with state().connect() as conn:
         rows = conn.execute(
@@ -102,7 +98,6 @@ def market():
             "SELECT * FROM vk_albums WHERE owner_id = ? ORDER BY id", (-group_id,)
         ).fetchall()
         enabled = market_enabled(conn, group_id)
-    album_titles = {a["id"]: a["title"] for a in album_rows}
     albums = [
         {
             "title": a["title"],
@@ -113,16 +108,22 @@ def market():
     ]
     removed = sum(1 for it in items if it["is_removed"])
     hidden = sum(1 for it in items if not it["is_removed"] and it["availability"] == 1)
-    return page(
-        "Товары",
-        MARKET,
-        group=vk_demo.GROUPS[group_id],
-        enabled=enabled,
-        items=items,
-        albums=albums,
-        album_titles=album_titles,
-        removed=removed,
-        hidden=hidden,
-        visible=len(items) - removed - hidden,
-        dumps=json.dumps,
-    )
+    return {
+        "enabled": enabled,
+        "items": items,
+        "albums": albums,
+        "album_titles": {a["id"]: a["title"] for a in album_rows},
+        "removed": removed,
+        "hidden": hidden,
+        "visible": len(items) - removed - hidden,
+    }
+
+
+@bp.get("/market")
+def market():
+    """Show a community's Market as a person would see it, plus hidden and deleted items."""
+    group_id = request.args.get("group_id", type=int) or vk_demo.SHOP_GROUP_ID
+    if group_id not in vk_demo.GROUPS:
+        return page("Нет такого сообщества", "<p>Нет такого сообщества.</p>", 404)
+    data = _market_data(group_id)
+    return page("Товары", MARKET, group=vk_demo.GROUPS[group_id], dumps=json.dumps, **data)

@@ -102,16 +102,40 @@ def call(caller: Caller, name: str, params: dict) -> object:
     return result
 
 
+def _token(params: dict) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return params.pop("access_token", None) or (
+        header[7:].strip() if header.lower().startswith("bearer ") else None
+    )
+
+
+def _answer(caller: Caller, conn, name: str, params: dict) -> Response:
+    """Run the method (or an ``execute`` script) for a known caller, in VK's envelope."""
+    try:
+        if name == "execute":
+            bump(conn, "vk:execute")
+            fault = _vk_fault(conn, name, params)
+            if fault:
+                raise fault
+            code = validate("execute", params)["code"]
+            return _json(vk_execute.run(code, lambda m, p: call(caller, m, p)))
+        return _json({"response": call(caller, name, params)})
+    except VkError as err:
+        return _error(err, name, params)
+    except SchemaViolation as exc:
+        # A sandbox bug, not a VK answer: fail loudly so no test passes on a shape VK never sends.
+        current_app.logger.error("sandbox answer violates the VK schema: %s", exc)
+        return Response(
+            f"sandbox answer violates the VK schema: {exc}", status=500, content_type="text/plain"
+        )
+
+
 @bp.route("/<path:name>", methods=["GET", "POST"])
 def dispatch(name: str):
     """Answer one VK API request in VK's envelope."""
-    g.sandbox_service = "vk"
-    g.sandbox_method = name
+    g.sandbox_service, g.sandbox_method = "vk", name
     params = request_params()
-    header = request.headers.get("Authorization", "")
-    token = params.pop("access_token", None) or (
-        header[7:].strip() if header.lower().startswith("bearer ") else None
-    )
+    token = _token(params)
     status = faults.delay(state(), "vk", name)
     if status:
         return Response(
@@ -131,21 +155,4 @@ def dispatch(name: str):
         if row is None:
             return _error(VkError(5), name, params)
         scope = frozenset(row["scope"].replace(",", " ").split())
-        caller = Caller(int(row["user_id"]), scope, public_url(), conn)
-        try:
-            if name == "execute":
-                bump(conn, "vk:execute")
-                fault = _vk_fault(conn, name, params)
-                if fault:
-                    raise fault
-                code = validate("execute", params)["code"]
-                return _json(vk_execute.run(code, lambda m, p: call(caller, m, p)))
-            return _json({"response": call(caller, name, params)})
-        except VkError as err:
-            return _error(err, name, params)
-        except SchemaViolation as exc:
-            # A sandbox bug, not a VK answer: fail loudly so no test passes on a shape VK never sends.
-            current_app.logger.error("sandbox answer violates the VK schema: %s", exc)
-            return Response(
-                f"sandbox answer violates the VK schema: {exc}", status=500, content_type="text/plain"
-            )
+        return _answer(Caller(int(row["user_id"]), scope, public_url(), conn), conn, name, params)
