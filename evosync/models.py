@@ -4,6 +4,7 @@ from evosync.auth.models import LoginSession, User
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
+from evosync.ratelimit.models import VkRateSlot
 from evosync.sync.models import SyncConfig, SyncFilter
 from evosync.sync.models_runs import (
     SyncAlbum,
@@ -14,6 +15,7 @@ from evosync.sync.models_runs import (
     SyncVkItem,
 )
 from evosync.sync.settings import SyncSettings
+from evosync.tasks.models import TaskMark, huey_counter, huey_kv, huey_schedule, huey_task
 
 __all__ = [
     "CatalogGroup",
@@ -32,5 +34,11 @@ __all__ = [
     "SyncRunError",
     "SyncSettings",
     "SyncVkItem",
+    "TaskMark",
     "User",
+    "VkRateSlot",
+    "huey_counter",
+    "huey_kv",
+    "huey_schedule",
+    "huey_task",
 ]

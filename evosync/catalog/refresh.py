@@ -19,6 +19,7 @@ from evosync.db import utcnow
 from evosync.evotor.client import EvotorClient
 from evosync.evotor.schemas import Product
 from evosync.extensions import db
+from evosync.jobs.locks import hold
 
 CHUNK = 1000
 Progress = Callable[[str, "int | None"], None]
@@ -108,6 +109,25 @@ def _state(user_id: int) -> CatalogState:
 
 
 def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
+    """Refresh under the user's one catalog lock, whoever calls (page, CLI, sync, task).
+
+    Two refreshes never overlap, so neither deletes rows the other wrote; the last ``progress`` call (where
+    every caller commits) happens inside the lock, so the next refresh starts from the committed state.
+    """
+    waiting = lambda: progress("Ждём окончания другого обновления каталога…", None)  # noqa: E731
+    with hold(catalog_lock_key(user_id), on_wait=waiting):
+        db.session.commit()  # start from what the previous holder committed, not an older snapshot
+        result = _refresh(user_id, client, progress)
+        progress(result.summary_ru(), 100)
+    return result
+
+
+def catalog_lock_key(user_id: int) -> str:
+    """The lock every refresh of this user's catalog takes."""
+    return f"catalog:{user_id}"
+
+
+def _refresh(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
     """Fetch stores, groups and products from Evotor into the user's cache; delete what Evotor dropped."""
     state = _state(user_id)
     generation = state.generation + 1
@@ -168,7 +188,8 @@ def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> R
     progress("Удаляем то, чего больше нет в Эвоторе…", 97)
     removed = _delete_stale(user_id, generation)
     _store_counts(user_id, in_group, ungrouped)
-    state.generation = generation
+    # Never backwards: a generation only moves up, even if a lock lease were ever lost mid-refresh.
+    state.generation = max(generation, state.generation)
     state.refreshed_at = utcnow()
     state.store_count = len(stores)
     state.group_count = len(group_ids)
@@ -178,11 +199,11 @@ def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> R
 
 
 def _delete_stale(user_id: int, generation: int) -> int:
-    """Delete rows this refresh did not see; return how many products went."""
+    """Delete rows this refresh did not see (older generations only); return how many products went."""
     removed = 0
     for model in (CatalogProduct, CatalogGroup, CatalogStore):
         result = db.session.execute(
-            delete(model).where(model.user_id == user_id, model.generation != generation)
+            delete(model).where(model.user_id == user_id, model.generation < generation)
         )
         if model is CatalogProduct:
             removed = result.rowcount

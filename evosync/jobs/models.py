@@ -54,3 +54,17 @@ class Job(db.Model):
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} user={self.user_id} {self.status}>"
+
+
+class JobLock(db.Model):
+    """A named lock held under a lease by one process at a time (e.g. ``catalog:<user id>``).
+
+    Taking it is one conditional upsert (free, or its lease expired); the holder extends ``expires_at``
+    while it works, so a holder that died frees it after one lease.
+    """
+
+    __tablename__ = "job_locks"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
