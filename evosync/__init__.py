@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     from evosync.auth.loader import init_login
     from evosync.connections.oauth import init_oauth
     from evosync.extensions import csrf, db, limiter, migrate
+    from evosync.ratelimit.service import init_app as init_vk_rate_limit
     from evosync.tasks.queue import init_app as init_tasks
 
     db.init_app(app)
@@ -69,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     init_oauth(app)
     init_login(app)
     init_tasks(app)
+    init_vk_rate_limit(app)
     # Import the models so metadata (and `flask db check`) sees every table.
     from evosync import models  # noqa: F401
 

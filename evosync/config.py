@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "VK_CLIENT_SECRET": None,
     "VK_SCOPE": "market photos groups offline",
     "VK_RPS": 3,
+    # Seconds added to every VK request slot's window, against network jitter (see evosync/ratelimit/).
+    "VK_RATE_MARGIN": 0.1,
+    # The per-token limit lives in the app database, shared by every process and host.
+    "VK_SHARED_RATE_LIMIT": True,
     "VK_DEFAULT_CATEGORY_ID": None,
     # Number of trusted reverse proxies in front of the app (nginx = 1); 0 trusts no X-Forwarded-* header.
     "PROXY_HOPS": 0,
@@ -62,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 
-BOOL_KEYS = ("SANDBOX", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY")
+BOOL_KEYS = ("SANDBOX", "VK_SHARED_RATE_LIMIT", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY")
 INT_KEYS = (
     "VK_RPS",
     "SESSION_IDLE_MINUTES",

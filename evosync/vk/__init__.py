@@ -17,7 +17,7 @@ from .errors import (
     UnknownMethod,
     VkError,
 )
-from .ratelimit import SlidingWindowLimiter, limiter_for_token
+from .ratelimit import Limiter, SlidingWindowLimiter, limiter_for_token, set_limiter_factory
 from .schemas import MarketAlbum, MarketCategory, MarketItem, UploadedPhoto, VkGroup, VkUser
 from .upload import fit_to_canvas
 
@@ -35,6 +35,7 @@ __all__ = [
     "MarketItem",
     "RateLimit",
     "ServerError",
+    "Limiter",
     "SlidingWindowLimiter",
     "TokenInvalid",
     "TooManyRequests",
@@ -47,4 +48,5 @@ __all__ = [
     "VkUser",
     "fit_to_canvas",
     "limiter_for_token",
+    "set_limiter_factory",
 ]
