@@ -15,9 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evotor_fetch import admin, sandbox
 from flask_migrate import upgrade
@@ -25,6 +24,8 @@ from vk_limiter import max_in_window
 
 from evosync import create_app
 from evosync.vk.ratelimit import token_key
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _database(tmp: str, postgresql: bool):
@@ -64,7 +65,9 @@ def main() -> None:
     stamps = sorted(counters["vk_token_timestamps"][token_key(token)[:16]])
     span = stamps[-1] - stamps[0]
     rate = (len(stamps) - 1) / span if span else 0.0
-    print(f"database: {'postgresql' if args.postgresql else 'sqlite'}; processes: {args.processes}; exit codes {codes}")
+    print(
+        f"database: {'postgresql' if args.postgresql else 'sqlite'}; processes: {args.processes}; exit codes {codes}"
+    )
     print(f"requests: {len(stamps)} in {span:.2f} s at VK (wall {elapsed:.1f} s with process start-up)")
     print(f"busiest 1-second window: {max_in_window(stamps)} (limit {args.rps})")
     print(f"achieved rate: {rate:.2f} req/s = {rate / args.rps:.0%} of VK_RPS")

@@ -45,7 +45,9 @@ def _now(conn: Connection) -> float:
 class DatabaseLimiter:
     """The shared limiter of one token (by hash) on one database."""
 
-    def __init__(self, engine: Engine, key: str, rps: int, window: float = 1.0, margin: float = DEFAULT_MARGIN):
+    def __init__(
+        self, engine: Engine, key: str, rps: int, window: float = 1.0, margin: float = DEFAULT_MARGIN
+    ):
         if rps < 1:
             raise ValueError("rps must be at least 1")
         self.engine, self.key, self.rps = engine, key, rps

@@ -55,7 +55,9 @@ def test_two_overlapping_refreshes_wait_for_each_other_and_lose_no_product(app, 
     second.join(60)
     assert errors == []
     db.session.expire_all()
-    count = db.session.scalar(select(func.count()).select_from(CatalogProduct).where(CatalogProduct.user_id == shop.id))
+    count = db.session.scalar(
+        select(func.count()).select_from(CatalogProduct).where(CatalogProduct.user_id == shop.id)
+    )
     assert count == expected
     state = db.session.scalar(select(CatalogState).where(CatalogState.user_id == shop.id))
     assert state.generation == generation + 2
