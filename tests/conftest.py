@@ -15,7 +15,9 @@ from evosync import create_app
 from evosync.extensions import db as _db
 from tests.pg_cluster import Cluster, find_bindir
 
-pytest_plugins = [name for name in ("tests.sandbox_plugin",) if importlib.util.find_spec(name)]
+pytest_plugins = [
+    name for name in ("tests.sandbox_plugin", "tests.tasks_plugin") if importlib.util.find_spec(name)
+]
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_TOKEN_KEYS = "Lm4Wc7N8kq4cAqJ8X0m0q9mJw3rR2cCFe3yU8m0n8aA="  # a throwaway Fernet key for tests
@@ -73,6 +75,7 @@ def _base_config(url: str, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "SERVER_NAME": None,
+        "TASKS_URL": "database",  # the task queue in the test database, emptied with it
     }
 
 

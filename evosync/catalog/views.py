@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     make_response,
     render_template,
     request,
@@ -24,7 +21,7 @@ from evosync.connections.queries import get_connection
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.jobs.queries import get_job_for_user, latest_job
-from evosync.jobs.service import JobBusy, start_job
+from evosync.tasks.jobs import submit
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 RULES_CHANGED = "catalog-rules-changed"
@@ -42,8 +39,8 @@ def _render(page: str, fragment: str, **context):
 
 
 def _job_running(job) -> bool:
-    """A running job whose lease expired belongs to a dead process: show it as interrupted."""
-    return job is not None and job.running and as_utc(job.lease_expires_at) >= utcnow()
+    """Queued or running; a job whose lease expired belongs to a dead process: show it as interrupted."""
+    return job is not None and (job.queued or job.running) and as_utc(job.lease_expires_at) >= utcnow()
 
 
 def _page_context() -> dict:
@@ -154,10 +151,7 @@ def start_refresh():
     uid = current_user.id
     if get_connection(uid, "evotor") is None:
         return render_template("catalog/_refresh.html", connected=False, job=None, job_running=False)
-    app = current_app._get_current_object()
-    with contextlib.suppress(JobBusy):
-        start_job(app, service.REFRESH_KIND, uid, service.refresh_job(uid))
-    job = latest_job(uid, service.REFRESH_KIND)
+    job = submit(service.REFRESH_KIND, uid)  # a worker runs it; the panel polls the row
     return render_template("catalog/_refresh.html", connected=True, job=job, job_running=_job_running(job))
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from evosync.db import utcnow
 from evosync.extensions import db
 
-STATUSES = ("running", "succeeded", "failed")
+STATUSES = ("queued", "running", "succeeded", "failed")
+QUEUED = "queued"
 RUNNING = "running"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -21,7 +22,7 @@ class Job(db.Model):
 
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status"),
         # At most one running job per (user, kind), enforced by the database itself: this is what keeps
         # two gunicorn workers or two cron hosts from running the same job at once.
         Index(
@@ -31,6 +32,15 @@ class Job(db.Model):
             unique=True,
             sqlite_where=text("status = 'running'"),
             postgresql_where=text("status = 'running'"),
+        ),
+        # …and at most one waiting in the task queue: clicking twice queues one job.
+        Index(
+            "uq_jobs_user_id_kind_queued",
+            "user_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
         ),
         Index("ix_jobs_user_id_kind_id", "user_id", "kind", "id"),
     )
@@ -46,6 +56,11 @@ class Job(db.Model):
     lease_expires_at: Mapped[datetime]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+    @property
+    def queued(self) -> bool:
+        """True while the job waits in the task queue for a worker."""
+        return self.status == QUEUED
 
     @property
     def running(self) -> bool:

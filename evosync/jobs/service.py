@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evosync.db import utcnow
 from evosync.extensions import db
-from evosync.jobs.models import FAILED, RUNNING, SUCCEEDED, Job
+from evosync.jobs.models import FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 
 log = logging.getLogger(__name__)
 
@@ -184,3 +184,68 @@ def start_job(app: Flask, kind: str, user_id: int, fn: JobFn) -> JobHandle:
     thread = threading.Thread(target=target, name=f"job-{job_id}", daemon=True)
     thread.start()
     return JobHandle(job_id, thread)
+
+
+def _fail_stale(session: Session, kind: str, user_id: int, now) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.user_id == user_id, Job.kind == kind, Job.status == RUNNING)
+        .where(Job.lease_expires_at < now)
+        .values(status=FAILED, message=STALE_MESSAGE, finished_at=now)
+    )
+
+
+def enqueue(kind: str, user_id: int) -> tuple[Job, bool]:
+    """The job a worker will run: (the new ``queued`` row, True), or (the queued/running one, False).
+
+    Flushes only; the edge commits and then puts the job's id on the task queue (see evosync/tasks/jobs.py).
+    """
+    active = db.session.scalar(
+        select(Job)
+        .where(Job.user_id == user_id, Job.kind == kind, Job.status.in_((QUEUED, RUNNING)))
+        .where(Job.lease_expires_at >= utcnow())
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+    if active is not None:
+        return active, False
+    now = utcnow()
+    job = Job(kind=kind, user_id=user_id, status=QUEUED, progress_text="", lease_owner="", started_at=now)
+    # A queued row's "lease" is how long it may wait for a worker before the page calls it lost.
+    job.lease_expires_at = now + timedelta(days=1)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:
+        return db.session.scalar(
+            select(Job).where(Job.user_id == user_id, Job.kind == kind, Job.status == QUEUED)
+        ), False
+    return job, True
+
+
+def claim_queued(job_id: int, lease: int) -> tuple[str, str] | None:
+    """Turn the queued row into the running one; (owner, kind) or None if it is gone; JobBusy if one runs."""
+    owner = uuid.uuid4().hex
+    now = utcnow()
+    with Session(db.engine) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != QUEUED:
+            return None
+        _fail_stale(session, job.kind, job.user_id, now)
+        job.status, job.lease_owner, job.progress_text = RUNNING, owner, "Запуск…"
+        job.lease_expires_at, job.started_at = now + timedelta(seconds=lease), now
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise JobBusy(f"{job.kind} is already running for user {job.user_id}") from None
+        return owner, job.kind
+
+
+def run_queued(job_id: int, fn: JobFn) -> Job | None:
+    """Run a queued job now in this thread (a worker's task); None if it is no longer queued."""
+    lease = lease_seconds()
+    claimed = claim_queued(job_id, lease)
+    if claimed is None:
+        return None
+    return _execute(job_id, claimed[0], lease, fn)

@@ -71,18 +71,23 @@ def bound_app() -> Flask:
         raise RuntimeError("the task queue is not bound to an app: call create_app() first") from None
 
 
+def _in_app_context(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def in_app_context(*args: Any, **kwargs: Any) -> Any:
+        with bound_app().app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return in_app_context
+
+
 def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
     """``@huey.task`` that runs the function inside the bound app's context and cleans the session after."""
+    return lambda fn: huey.task(**options)(_in_app_context(fn))
 
-    def decorate(fn: Callable[..., Any]) -> Any:
-        @functools.wraps(fn)
-        def in_app_context(*args: Any, **kwargs: Any) -> Any:
-            with bound_app().app_context():
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    db.session.remove()
 
-        return huey.task(**options)(in_app_context)
-
-    return decorate
+def periodic_task(validate: Callable[..., bool], **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``@huey.periodic_task`` run inside the bound app's context."""
+    return lambda fn: huey.periodic_task(validate, **options)(_in_app_context(fn))

@@ -9,7 +9,7 @@ from huey.constants import EmptyData
 
 from evosync.tasks.queue import huey, task
 from evosync.tasks.storage import SqlStorage
-from tests.tasks.conftest import wait_for
+from tests.tasks_plugin import wait_for
 
 ran: list[int] = []
 ran_lock = threading.Lock()

@@ -1,4 +1,8 @@
-"""Fixtures for the task queue: the queue in the test database, and real in-process consumers."""
+"""Pytest plugin: the task queue (in the test database) and real in-process consumers.
+
+Fixtures: ``queue`` (the bound Huey instance, emptied), ``consumer`` (``consumer(workers=N)`` starts an
+in-process consumer of N threads, stopped gracefully after the test). ``wait_for(predicate)`` polls.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +15,16 @@ from evosync.tasks.queue import huey
 
 
 @pytest.fixture
-def app_config(app_config):
-    """The queue lives in the app database (the SQL storage on SQLite or PostgreSQL)."""
-    app_config["TASKS_URL"] = "database"
-    return app_config
-
-
-@pytest.fixture
 def queue(app):
     """The bound Huey instance on an empty queue; its engine is disposed after the test."""
     huey.storage.flush_all()
     yield huey
-    huey.storage.flush_all()
     huey.storage.close()
 
 
 @pytest.fixture
 def consumer(queue):
-    """start_consumer(workers=N) → a running in-process consumer (threads); stopped gracefully after."""
+    """consumer(workers=N) → a running in-process consumer (threads); stopped gracefully after."""
     started = []
 
     def _start(workers: int = 2, periodic: bool = False):
