@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX": False,
     # Task queue storage: None = a SQLite file in instance/ (separate from the app database).
     "TASKS_URL": None,
+    # The workers' schedule: minutes between connection checks and between catalog refreshes (docs/tasks.md).
+    "HEALTH_CHECK_MINUTES": 60,
+    "CATALOG_REFRESH_MINUTES": 60,
     "SANDBOX_URL": SANDBOX_DEFAULT_URL,
     # Sessions: server-side session rows; the cookie only names one (see auth/sessions.py).
     "SESSION_COOKIE_HTTPONLY": True,

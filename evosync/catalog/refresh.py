@@ -1,7 +1,7 @@
 """Refresh a user's cached catalog from Evotor with bulk upserts and one bulk delete per table.
 
-The caller (a job runner or the CLI) owns the transaction; ``progress(text, percent)`` is called after every
-chunk and is where the caller may commit, so a long refresh never holds SQLite's write lock for long.
+``progress(text, percent)`` is called after every chunk and is where the caller may commit, so a long
+refresh never holds SQLite's write lock for long; the refresh commits at its end, inside its lock.
 """
 
 from __future__ import annotations
@@ -111,14 +111,16 @@ def _state(user_id: int) -> CatalogState:
 def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
     """Refresh under the user's one catalog lock, whoever calls (page, CLI, sync, task).
 
-    Two refreshes never overlap, so neither deletes rows the other wrote; the last ``progress`` call (where
-    every caller commits) happens inside the lock, so the next refresh starts from the committed state.
+    Two refreshes never overlap, so neither deletes rows the other wrote. The refresh commits its work
+    before it lets the lock go, so the next refresh starts from the committed state (an exception to "the
+    caller owns the transaction": the lock must cover the commit).
     """
     waiting = lambda: progress("Ждём окончания другого обновления каталога…", None)  # noqa: E731
     with hold(catalog_lock_key(user_id), on_wait=waiting):
         db.session.commit()  # start from what the previous holder committed, not an older snapshot
         result = _refresh(user_id, client, progress)
         progress(result.summary_ru(), 100)
+        db.session.commit()
     return result
 
 
