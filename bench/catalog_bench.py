@@ -1,4 +1,4 @@
-"""Catalog benchmark (SPEC §10): 100,000 sandbox products — refresh, products page, toggle, decisions, CSV.
+"""Catalog benchmark (docs/reliability.md): 100,000 sandbox products — refresh, products page, toggle, decisions, CSV.
 
 Starts the sandbox on a loopback port in a subprocess, builds the app on SQLite (default) or a throwaway
 PostgreSQL cluster (``--db postgresql``), refreshes the catalog, then times requests through the Flask test

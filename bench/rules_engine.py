@@ -1,4 +1,4 @@
-"""Benchmark: SPEC §4 decisions for 100,000 products in 2 stores and ~1,000 nested groups.
+"""Benchmark: filter decisions for 100,000 products in 2 stores and ~1,000 nested groups.
 
 Run: .venv/bin/python bench/rules_engine.py [--products N] [--groups N] [--repeat 5] [--seed 1]
 Prints, per rule scenario, the best and median wall time of `evaluate` (all decisions and counts).

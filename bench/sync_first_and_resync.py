@@ -1,7 +1,7 @@
 """Benchmark: a first sync of N products and an unchanged re-sync, against a sandbox on loopback.
 
 Run: ``.venv/bin/python bench/sync_first_and_resync.py [--products 10000] [--vk-rps 1000]``.
-Prints VK requests against the SPEC §10 target ``ceil(writes / 25) + photo uploads`` (within 10 %), and
+Prints VK requests against the target ``ceil(writes / 25) + photo uploads`` (within 10 %), and
 for the re-sync the write calls (target 0) and the reads it needed. The sandbox's VK limit is raised so the
 run is bound by work, not by the 3 rps a real token gets (at 3 rps the same requests take requests/3 s).
 """
@@ -49,7 +49,7 @@ def setup(app, url: str) -> int:
     from evosync.connections.service import save_tokens
     from evosync.db import utcnow
     from evosync.extensions import db
-    from evosync.sync.models import SyncConfig
+    from evosync.rules.models import SyncConfig
 
     upgrade()
     user = create_user("bench@example.ru", "bench pass phrase")
@@ -79,8 +79,8 @@ def setup(app, url: str) -> int:
 def measure(app, url: str, user_id: int, label: str) -> dict:
     """Run one sync and print what VK saw."""
     from evosync.extensions import db
-    from evosync.sync.models_runs import SyncRun
-    from evosync.sync.runner import run_user
+    from evosync.sync.engine.runner import run_user
+    from evosync.sync.runs.models import SyncRun
 
     clear_log(url)
     started = time.perf_counter()

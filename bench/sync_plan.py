@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evosync.sync.items import ItemSettings, SourceProduct, build_item
-from evosync.sync.planner import ACTIVE, Mapped, make_plan
+from evosync.sync.engine.items import ItemSettings, SourceProduct, build_item
+from evosync.sync.engine.planner import ACTIVE, Mapped, make_plan
 
 
 def products(n: int, bump_every: int = 0) -> list[SourceProduct]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Connection, Engine
@@ -87,3 +87,12 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             connection.exec_driver_sql("ROLLBACK")
             raise
         connection.exec_driver_sql("COMMIT")
+
+
+MSK = timezone(timedelta(hours=3), "МСК")
+
+
+def format_msk(value: datetime | None) -> str:
+    """«26.11.2026 21:00 МСК»: how a Russian merchant reads a stored timestamp (Moscow has no DST)."""
+    value = as_utc(value)
+    return f"{value.astimezone(MSK):%d.%m.%Y %H:%M} МСК" if value else "—"

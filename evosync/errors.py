@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from evosync.extensions import db
+from evosync.htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def render_error(status: int, message: str | None = None):
     text = message or default
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
         return jsonify(error=title, message=text), status
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         # static/app.js shows this in the page's alert area (htmx does not swap error responses itself).
         return render_template("errors/_alert.html", status=status, title=title, message=text), status
     return render_template("errors/error.html", status=status, title=title, message=text), status
@@ -51,8 +52,11 @@ def register(app: Flask) -> None:
             return exc
         if exc.code >= 500:
             return _server_error(exc)
-        # Our own aborts carry a Russian description (abort(400, "…")); werkzeug's defaults are English.
-        message = exc.description if exc.description != type(exc).description else None
+        # Our own aborts and limits carry a Russian description (abort(400, "…"), error_message=…);
+        # werkzeug's defaults are English, and a limit without its own message says «5 per 15 minute».
+        description = str(exc.description or "")
+        own = description != type(exc).description and not description.isascii()
+        message = exc.description if own else None
         return render_error(exc.code, message)
 
     @app.errorhandler(Exception)

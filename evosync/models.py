@@ -1,23 +1,20 @@
 """Every model, imported in one place so Alembic and `flask db check` see all tables."""
 
 from evosync.auth.models import LoginSession, User
+from evosync.auth.models_security import AccountToken, LoginThrottle, SecurityEvent
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.connections.models import Connection
 from evosync.jobs.models import Job
+from evosync.notifications.models import NotificationSent, NotificationSwitch
 from evosync.ratelimit.models import VkRateSlot
-from evosync.sync.models import SyncConfig, SyncFilter
-from evosync.sync.models_runs import (
-    SyncAlbum,
-    SyncLease,
-    SyncPlaceholderPhoto,
-    SyncRun,
-    SyncRunError,
-    SyncVkItem,
-)
-from evosync.sync.settings import SyncSettings
+from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.sync.config.models import SyncSettings
+from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
+from evosync.sync.runs.models import SyncRun, SyncRunError
 from evosync.tasks.models import TaskMark, huey_counter, huey_kv, huey_schedule, huey_task
 
 __all__ = [
+    "AccountToken",
     "CatalogGroup",
     "CatalogProduct",
     "CatalogState",
@@ -25,6 +22,11 @@ __all__ = [
     "Connection",
     "Job",
     "LoginSession",
+    "LoginThrottle",
+    "NotificationSent",
+    "NotificationSwitch",
+    "RuleSetStamp",
+    "SecurityEvent",
     "SyncAlbum",
     "SyncConfig",
     "SyncFilter",

@@ -93,14 +93,45 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The app's connect hook turns foreign keys on; a batch migration rebuilds a table by
+            # dropping it, and with foreign keys on that drop cascades into every child table. The pragma
+            # only takes effect outside a transaction, hence the commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            if sqlite:
+                # One transaction for the run, so a failed foreign key check rolls the run back.
+                conf_args.setdefault("transactional_ddl", True)
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            if sqlite:
+                connection.commit()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _check_foreign_keys(connection):
+    """Fail the migration (rolling it back) if it left rows pointing at missing parents."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise RuntimeError(
+            f"migration left {len(broken)} row(s) with a dangling foreign key in: {', '.join(tables)}"
+        )
 
 
 if context.is_offline_mode():

@@ -8,11 +8,15 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from evosync import create_app
 from evosync.extensions import db as _db
+from evosync.extensions import limiter
+from evosync.tasks.queue import init_app as bind_tasks
 from tests.pg_cluster import Cluster, find_bindir
 
 pytest_plugins = [
@@ -56,6 +60,8 @@ def database_urls(tmp_path_factory, pg_cluster) -> dict[str, str | None]:
     """One database per backend for the session; the schema is built by the migrations."""
     sqlite_path = tmp_path_factory.mktemp("sqlite") / "evosync.sqlite"
     urls = {
+        "tasks": f"sqlite:///{tmp_path_factory.mktemp('tasks') / 'tasks.sqlite'}",
+        "vk_rate": str(tmp_path_factory.mktemp("vk_rate") / "vk-rate.sqlite"),
         "sqlite": f"sqlite:///{sqlite_path}",
         "postgresql": pg_cluster.create_database("evosync_test") if pg_cluster else None,
     }
@@ -75,7 +81,9 @@ def _base_config(url: str, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "SERVER_NAME": None,
-        "TASKS_URL": "database",  # the task queue in the test database, emptied with it
+        # Cheap argon2id: the suite logs in thousands of times (production refuses these values).
+        "PASSWORD_HASH_MEMORY_KIB": 1024,
+        "PASSWORD_HASH_TIME_COST": 1,
     }
 
 
@@ -91,29 +99,64 @@ def app_config(request, backend, database_urls, tmp_path) -> dict:
             pytest.fail("PostgreSQL server binaries are missing, and CI must test on PostgreSQL too")
         pytest.skip("PostgreSQL server binaries not found; the PostgreSQL half of the suite is skipped")
     config = _base_config(url, tmp_path)
+    # As in production: on SQLite the queue has a file of its own (never the worktree's instance/), on
+    # PostgreSQL it lives in the app database (EvoSync's SQL storage), emptied with it.
+    config["TASKS_URL"] = database_urls["tasks"] if backend == "sqlite" else "database"
+    config["VK_RATE_SQLITE"] = database_urls["vk_rate"]  # SQLite only: the VK limiter's own file
     if "sandbox" in request.fixturenames:
         sandbox = request.getfixturevalue("sandbox")
         config.update(sandbox.config(), SANDBOX=True, SANDBOX_URL=sandbox.url)
     return config
 
 
+# Apps are built once per distinct configuration and reused by every test with that configuration; a test
+# that changes its app's config gets a fresh app next time (the changed one is dropped and disposed).
+_apps: dict[str, Flask] = {}
+
+
+def _cached_app(config: dict) -> Flask:
+    key = repr(sorted(config.items()))
+    application = _apps.get(key)
+    if application is None:
+        application = _apps[key] = create_app(dict(config))
+        with application.app_context():
+            url = application.config["SQLALCHEMY_DATABASE_URI"]
+            if url not in _migrated:
+                upgrade()
+                _migrated.add(url)
+    return application
+
+
+def _drop_app(application: Flask) -> None:
+    for key, cached in list(_apps.items()):
+        if cached is application:
+            del _apps[key]
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_cached_apps():
+    yield
+    for application in list(_apps.values()):
+        _drop_app(application)
+
+
 @pytest.fixture
 def app(app_config):
-    """The app on a migrated, emptied database."""
-    application = create_app(app_config)
+    """The app for this configuration (built once, reused) on a migrated, emptied database."""
+    application = _cached_app(app_config)
+    before = dict(application.config)
     with application.app_context():
-        url = application.config["SQLALCHEMY_DATABASE_URI"]
-        if url not in _migrated:
-            from flask_migrate import upgrade
-
-            upgrade()
-            _migrated.add(url)
         _truncate_all()
+    bind_tasks(application)
+    limiter.reset()
     yield application
     _join_background_threads()
     with application.app_context():
         _db.session.remove()
-        _db.engine.dispose()
+    if application.config != before:
+        _drop_app(application)
 
 
 def _join_background_threads(timeout: float = 60) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
+
+from cryptography.fernet import Fernet
+from limits.storage import MemoryStorage
 
 
 def connect_accounts(
@@ -47,3 +51,26 @@ def connect_accounts(
                 row.status = status
         db.session.commit()
     return pair
+
+
+class SharedTestStorage(MemoryStorage):
+    """An in-process rate-limit storage under its own scheme: production refuses ``memory://`` (per
+    worker), and the tests that build a production app have no Redis; registering the scheme is enough."""
+
+    STORAGE_SCHEME: ClassVar[list[str]] = ["shared-test"]
+
+
+def production_overrides(**extra) -> dict:
+    """Config overrides that pass the production start-up check (fresh key, HTTPS, shared storage)."""
+    return {
+        "ENV": "production",
+        "SECRET_KEY": "p" * 40,
+        "TOKEN_KEYS": Fernet.generate_key().decode(),
+        "RATELIMIT_STORAGE_URI": "shared-test://",
+        "SESSION_COOKIE_SECURE": True,
+        "PUBLIC_URL": "https://evosync.example.ru",
+        # the real argon2id cost: production refuses the suite's cheap one
+        "PASSWORD_HASH_MEMORY_KIB": 19456,
+        "PASSWORD_HASH_TIME_COST": 2,
+        **extra,
+    }

@@ -24,3 +24,19 @@ class PasswordChangeForm(FlaskForm):
 
     current_password = PasswordField("Текущий пароль", validators=[InputRequired("Введите текущий пароль.")])
     new_password = PasswordField("Новый пароль", validators=[InputRequired("Придумайте новый пароль.")])
+
+
+class ForgotForm(FlaskForm):
+    """The address to send a reset link to."""
+
+    email = EmailField("Электронная почта", validators=[InputRequired("Укажите почту."), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    """The new password (the link already proved the mailbox)."""
+
+    password = PasswordField("Новый пароль", validators=[InputRequired("Придумайте новый пароль.")])
+
+
+class NotificationsForm(FlaskForm):
+    """Per-kind mail switches; the checkboxes are read from the request by kind name."""

@@ -10,6 +10,7 @@ from flask import Flask, current_app, flash, g, redirect, request, url_for
 from evosync.auth.safe_redirect import safe_next
 from evosync.auth.sessions import load_session_user
 from evosync.extensions import login_manager
+from evosync.htmx import is_htmx
 
 
 def init_login(app: Flask) -> None:
@@ -38,7 +39,7 @@ def _load_user(token: str):
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = is_htmx()
     if htmx:
         # Come back to the page the fragment was part of, not to the bare fragment URL.
         current = urlsplit(request.headers.get("HX-Current-URL", ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evosync.db import utcnow
@@ -21,6 +21,11 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None until the owner clicks the link in the confirmation mail; unconfirmed accounts cannot sync.
+    email_confirmed_at: Mapped[datetime | None]
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set by an operator: a suspended user cannot log in and is not synced.
+    suspended_at: Mapped[datetime | None]
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -30,8 +35,17 @@ class User(db.Model):
     # opaque token of one server-side session row, so logging out can make the cookie worthless.
     session_token = None  # str | None; not a column
 
-    is_active = True
     is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login: a suspended account cannot log in."""
+        return self.suspended_at is None
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether the owner has confirmed the email address."""
+        return self.email_confirmed_at is not None
 
     @property
     def is_authenticated(self) -> bool:

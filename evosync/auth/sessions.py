@@ -49,6 +49,8 @@ def load_session_user(
         row.last_seen_at = now
         db.session.commit()
     user = row.user
+    if not user.is_active:  # suspended by an operator (who also ended the sessions; this covers a race)
+        return None
     user.session_token = token
     return user
 

@@ -8,8 +8,8 @@ import click
 from flask import Blueprint
 from sqlalchemy import select
 
+from evosync.auth.cli import user_or_exit
 from evosync.auth.models import User
-from evosync.auth.service import find_user
 from evosync.catalog.refresh import RefreshResult, refresh_catalog
 from evosync.catalog.service import REFRESH_KIND
 from evosync.connections.clients import evotor_client_for
@@ -24,10 +24,7 @@ bp = Blueprint("catalog_cli", __name__, cli_group="catalog")
 
 def _users(user_ref: str | None) -> list[User]:
     if user_ref is not None:
-        user = find_user(user_ref)
-        if user is None:
-            click.echo(f"error: no user {user_ref!r}", err=True)
-            sys.exit(1)
+        user = user_or_exit(user_ref)
         return [user]
     return list(
         db.session.scalars(

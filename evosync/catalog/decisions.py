@@ -1,4 +1,4 @@
-"""SPEC §4 decisions over the cached catalog, through the pure engine in ``evosync.rules``.
+"""Filter decisions (docs/filters.md) over the cached catalog, through the pure engine in ``evosync.rules``.
 
 Stores, groups and rules are small, so a ``Snapshot`` loads them whole and builds a ``Resolver``. Products
 are many: counts come from the per-group / per-store-root product counts stored at refresh time (every
@@ -16,18 +16,15 @@ from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 from evosync.catalog import queries
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
 from evosync.extensions import db
-from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, Rule, StoreNode
+from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, StoreNode
 from evosync.rules import evaluate as engine_evaluate
+from evosync.rules import queries as rules_queries
 from evosync.rules import reasons as R
-from evosync.sync.models import SyncFilter
+from evosync.rules.models import SyncFilter
+from evosync.rules.queries import to_rules
 
 # An id no rule can name (NUL is stripped from every stored id): a product with no rule of its own.
 _ANY = "\x00"
-
-
-def to_rules(rows: list[SyncFilter]) -> list[Rule]:
-    """Engine rules from ``sync_filters`` rows."""
-    return [Rule(r.entity_type, r.entity_id, r.filter_mode, r.entity_name) for r in rows]
 
 
 @dataclass
@@ -58,6 +55,32 @@ class Snapshot:
     def store_rule(self, store_id: str) -> str | None:
         """The store's own rule mode, or None."""
         return self.resolver.rules.own("store", store_id)
+
+    def own_rule(self, entity_type: str, entity_id: str) -> str | None:
+        """The entity's own rule mode (include / exclude), or None."""
+        return self.resolver.rules.own(entity_type, entity_id)
+
+    def type_mode(self, entity_type: str) -> str:
+        """How an entity type is filtered: all / include / exclude."""
+        return self.resolver.rules.modes[entity_type]
+
+    def store_decision(self, store_id: str) -> Decision:
+        """Decision for one store row."""
+        return self.resolver.store(store_id)
+
+    def group_decision(self, group_id: str) -> Decision:
+        """Decision for one group row."""
+        return self.resolver.group(group_id)
+
+    def group_name(self, group_id: str | None) -> str | None:
+        """The name of a known group, or None (no group, or a group missing from the catalog)."""
+        group = self.resolver.groups.get(group_id) if group_id else None
+        return group.name if group else None
+
+    def store_name(self, store_id: str) -> str:
+        """The name of a known store (its id if unknown)."""
+        store = self.resolver.stores.get(store_id)
+        return store.name if store else store_id
 
     def depth(self, group_id: str) -> int:
         """Nesting depth of a known group (0 at the root)."""
@@ -126,7 +149,7 @@ def load_snapshot(user_id: int) -> Snapshot:
     """Load stores, groups and rules and compute every count (no scan over the products)."""
     stores = queries.stores(user_id)
     groups = queries.groups(user_id)
-    rules = queries.rules(user_id)
+    rules = rules_queries.rules(user_id)
     resolver = Resolver(
         [StoreNode(s.evotor_id, s.name) for s in stores],
         [GroupNode(g.evotor_id, g.store_id, g.name, g.parent_id) for g in groups],

@@ -1,4 +1,4 @@
-"""CSV export of every cached product with its SPEC §4 decision, streamed row batch by row batch."""
+"""CSV export of every cached product with its filter decision (docs/filters.md), streamed row batch by row batch."""
 
 from __future__ import annotations
 

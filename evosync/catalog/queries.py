@@ -1,4 +1,4 @@
-"""Read-only selects over the catalog cache and the rules, shared by views, services and the CLI."""
+"""Read-only selects over the catalog cache, shared by views, services and the CLI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.extensions import db
-from evosync.sync.models import SyncConfig, SyncFilter
 
 ENTITY_MODELS = {"store": CatalogStore, "group": CatalogGroup, "product": CatalogProduct}
 
@@ -40,27 +39,6 @@ def get_entity_for_user(user_id: int, entity_type: str, entity_id: str):
     """The cached store/group/product with this Evotor id if it is the user's, else None."""
     model = ENTITY_MODELS[entity_type]
     return db.session.scalar(select(model).where(model.user_id == user_id, model.evotor_id == entity_id))
-
-
-def sync_config(user_id: int) -> SyncConfig | None:
-    """The user's sync config row, or None."""
-    return db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
-
-
-def rules(user_id: int) -> list[SyncFilter]:
-    """All the user's filter rules, oldest first."""
-    return list(
-        db.session.scalars(
-            select(SyncFilter).join(SyncConfig).where(SyncConfig.user_id == user_id).order_by(SyncFilter.id)
-        )
-    )
-
-
-def get_rule_for_user(user_id: int, rule_id: int) -> SyncFilter | None:
-    """The rule if it belongs to the user, else None."""
-    return db.session.scalar(
-        select(SyncFilter).join(SyncConfig).where(SyncFilter.id == rule_id, SyncConfig.user_id == user_id)
-    )
 
 
 def product_nodes_by_ids(user_id: int, ids: list[str]) -> list[tuple[str, str, str | None]]:

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from evosync.catalog import queries
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
 from evosync.catalog.refresh import refresh_catalog
 from evosync.connections.clients import evotor_client_for
-from evosync.db import dialect_insert
 from evosync.extensions import db
 from evosync.jobs.service import JobFn, Progress
-from evosync.sync.models import SyncConfig, SyncFilter
-from evosync.sync.settings import mark_rules_changed
+from evosync.refusals import Refusal
+from evosync.rules import service as rules_service
+from evosync.rules.models import SyncFilter
 
 REFRESH_KIND = "catalog_refresh"
 MODES = ("include", "exclude", "clear")
 
 
-class BadFilterInput(ValueError):
+class BadFilterInput(Refusal):
     """A filter request with an unknown type or mode; ``message_ru`` is shown to the user."""
-
-    def __init__(self, message_ru: str) -> None:
-        super().__init__(message_ru)
-        self.message_ru = message_ru
 
 
 def clean_text(value: str | None, limit: int) -> str:
@@ -44,17 +40,8 @@ def parse_filter(entity_type: str | None, entity_id: str | None, mode: str | Non
     return entity_type, entity_id, mode
 
 
-def get_or_create_config(user_id: int) -> SyncConfig:
-    """The user's sync config, created (disabled, unconfirmed) when missing — race-free."""
-    config = queries.sync_config(user_id)
-    if config is None:
-        stmt = dialect_insert(db.session, SyncConfig.__table__).values(user_id=user_id, is_enabled=False)
-        db.session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
-        config = queries.sync_config(user_id)
-    return config
-
-
-def _parent_id(entity) -> str | None:
+def parent_id(entity) -> str | None:
+    """The parent a rule records for an entity: the store for a group, the group for a product."""
     if isinstance(entity, CatalogGroup):
         return entity.store_id
     if isinstance(entity, CatalogProduct):
@@ -63,55 +50,8 @@ def _parent_id(entity) -> str | None:
 
 
 def set_filter(user_id: int, entity_type: str, entity, mode: str) -> None:
-    """Set ``mode`` (include/exclude) on a cached entity, or clear its rule.
-
-    One upsert (or one delete) per call, so concurrent toggles of the same row never collide on the
-    unique (sync_config_id, entity_type, entity_id) constraint.
-    """
-    config = get_or_create_config(user_id)
-    key = (
-        SyncFilter.sync_config_id == config.id,
-        SyncFilter.entity_type == entity_type,
-        SyncFilter.entity_id == entity.evotor_id,
-    )
-    mark_rules_changed(user_id)
-    if mode == "clear":
-        db.session.execute(delete(SyncFilter).where(*key))
-        return
-    values = {
-        "filter_mode": mode,
-        "entity_name": (entity.name or entity.evotor_id)[:255],
-        "parent_entity_id": _parent_id(entity),
-    }
-    stmt = dialect_insert(db.session, SyncFilter.__table__).values(
-        sync_config_id=config.id, entity_type=entity_type, entity_id=entity.evotor_id, **values
-    )
-    db.session.execute(
-        stmt.on_conflict_do_update(index_elements=["sync_config_id", "entity_type", "entity_id"], set_=values)
-    )
-
-
-def remove_rule(user_id: int, rule: SyncFilter) -> None:
-    """Delete one of the user's rules (it may name an entity that is no longer in the catalog)."""
-    mark_rules_changed(user_id)
-    db.session.delete(rule)
-    db.session.flush()
-
-
-def reset_rules(user_id: int) -> int:
-    """Delete every rule of the user; return how many went."""
-    config = queries.sync_config(user_id)
-    if config is None:
-        return 0
-    mark_rules_changed(user_id)
-    result = db.session.execute(delete(SyncFilter).where(SyncFilter.sync_config_id == config.id))
-    db.session.flush()
-    return result.rowcount
-
-
-def entity_exists(user_id: int, rule: SyncFilter) -> bool:
-    """Whether the rule's entity is still in the cached catalog."""
-    return queries.get_entity_for_user(user_id, rule.entity_type, rule.entity_id) is not None
+    """Set or clear the rule on a cached catalog entity (its name and parent recorded with the rule)."""
+    rules_service.set_rule(user_id, entity_type, entity.evotor_id, mode, entity.name or "", parent_id(entity))
 
 
 def missing_rule_ids(user_id: int, rules: list[SyncFilter]) -> set[int]:

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    make_response,
     render_template,
     request,
     stream_with_context,
@@ -20,22 +19,14 @@ from evosync.catalog.listing import SORT_LABELS, STATUSES, ProductQuery, product
 from evosync.connections.queries import get_connection
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
+from evosync.htmx import is_htmx, page_or_fragment
 from evosync.jobs.queries import get_job_for_user, latest_job
+from evosync.rules import queries as rules_queries
+from evosync.rules import service as rules_service
 from evosync.tasks.jobs import submit
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 RULES_CHANGED = "catalog-rules-changed"
-
-
-def _htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _render(page: str, fragment: str, **context):
-    """The full page, or just its fragment for an HTMX refresh of the same URL."""
-    response = make_response(render_template(fragment if _htmx() else page, **context))
-    response.vary.add("HX-Request")
-    return response
 
 
 def _job_running(job) -> bool:
@@ -61,7 +52,7 @@ def _page_context() -> dict:
 @login_required
 def index():
     """Summary, refresh, the stores table and the rules list."""
-    return _render("catalog/page.html", "catalog/_stores_table.html", **_page_context())
+    return page_or_fragment("catalog/page.html", "catalog/_stores_table.html", **_page_context())
 
 
 @bp.route("/stores/<store_id>")
@@ -70,7 +61,7 @@ def store(store_id: str):
     """A store's groups as an indented tree with counts and toggles."""
     store = queries.get_entity_for_user(current_user.id, "store", store_id) or abort(404)
     snap = load_snapshot(current_user.id)
-    return _render("catalog/store.html", "catalog/_groups_table.html", store=store, snap=snap)
+    return page_or_fragment("catalog/store.html", "catalog/_groups_table.html", store=store, snap=snap)
 
 
 @bp.route("/products")
@@ -85,7 +76,7 @@ def products():
     snap = load_snapshot(uid)
     listing = product_page(snap, query)
     context = {"snap": snap, "query": query, "listing": listing, "sorts": SORT_LABELS, "statuses": STATUSES}
-    return _render("catalog/products.html", "catalog/_products_table.html", **context)
+    return page_or_fragment("catalog/products.html", "catalog/_products_table.html", **context)
 
 
 @bp.route("/filters", methods=["POST"])
@@ -114,17 +105,17 @@ def set_filter():
 def rules():
     """Every rule with its type, mode, name and a remove button."""
     uid = current_user.id
-    all_rules = queries.rules(uid)
+    all_rules = rules_queries.rules(uid)
     context = {"rules": all_rules, "missing": service.missing_rule_ids(uid, all_rules)}
-    return _render("catalog/rules.html", "catalog/_rules.html", **context)
+    return page_or_fragment("catalog/rules.html", "catalog/_rules.html", **context)
 
 
 @bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
 @login_required
 def remove_rule(rule_id: int):
     """Remove one rule (also one whose entity left the catalog); the row disappears."""
-    rule = queries.get_rule_for_user(current_user.id, rule_id) or abort(404)
-    service.remove_rule(current_user.id, rule)
+    rule = rules_queries.get_rule_for_user(current_user.id, rule_id) or abort(404)
+    rules_service.remove_rule(current_user.id, rule)
     db.session.commit()
     return _rules_changed()
 
@@ -133,7 +124,7 @@ def remove_rule(rule_id: int):
 @login_required
 def reset_rules():
     """Delete every rule; the tables and the rules list re-render on the event."""
-    service.reset_rules(current_user.id)
+    rules_service.reset_rules(current_user.id)
     db.session.commit()
     return _rules_changed()
 
@@ -161,7 +152,7 @@ def refresh_status(job_id: int):
     """The progress panel while the job runs; once it ended, reload the page to show the new catalog."""
     job = get_job_for_user(job_id, current_user.id) or abort(404)
     running = _job_running(job)
-    headers = {} if running or not _htmx() else {"HX-Refresh": "true"}
+    headers = {} if running or not is_htmx() else {"HX-Refresh": "true"}
     html = render_template("catalog/_refresh.html", connected=True, job=job, job_running=running)
     return html, 200, headers
 

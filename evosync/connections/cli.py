@@ -9,7 +9,7 @@ import click
 from flask import Blueprint, current_app
 from sqlalchemy import select
 
-from evosync.auth.service import find_user
+from evosync.auth.cli import user_or_exit
 from evosync.connections.health import check_connection
 from evosync.connections.models import Connection
 from evosync.connections.service import rotate_token_keys
@@ -48,10 +48,7 @@ def check(user_ref: str | None) -> None:
     """Check every connection (or one user's) and store the verdicts."""
     query = select(Connection.id).order_by(Connection.user_id, Connection.provider)
     if user_ref:
-        user = find_user(user_ref)
-        if user is None:
-            click.echo(f"error: no user {user_ref!r}", err=True)
-            sys.exit(1)
+        user = user_or_exit(user_ref)
         query = query.where(Connection.user_id == user.id)
     ids = list(db.session.scalars(query))
     db.session.remove()

@@ -1,16 +1,17 @@
 """Errors the connections feature raises to its callers (views, CLI, other services)."""
 
+from evosync.refusals import Refusal
+
 VK_TOKEN_REVOKED_RU = "Токен отозван — подключите ВКонтакте заново."  # noqa: S105 - a message, not a secret
 
 
-class ConnectionProblem(Exception):
+class ConnectionProblem(Refusal):
     """Base: ``message_ru`` is shown to the merchant, ``code`` is stable for logic and tests."""
 
     code = "problem"
 
     def __init__(self, message_ru: str, code: str | None = None) -> None:
         super().__init__(message_ru)
-        self.message_ru = message_ru
         if code:
             self.code = code
 

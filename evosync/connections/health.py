@@ -6,18 +6,16 @@ import logging
 from dataclasses import dataclass
 
 import requests
-from flask import current_app
 
+from evosync.connections.clients import RefreshingVk, evotor_client
 from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionBroken
 from evosync.connections.models import Connection
-from evosync.connections.tokens import access_token
 from evosync.connections.vault_access import vault
 from evosync.db import utcnow
 from evosync.evotor import errors as evotor_errors
-from evosync.evotor.client import EvotorClient
 from evosync.extensions import db
+from evosync.notifications.triggers import connection_changed
 from evosync.vk import errors as vk_errors
-from evosync.vk.client import VkClient
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +53,7 @@ def check_connection(connection: Connection) -> Verdict:
 def record(connection: Connection, verdict: Verdict) -> None:
     """Persist a verdict: transient failures escalate to an error only after several in a row."""
     now = utcnow()
+    previous = connection.status
     connection.last_check_at = now
     if verdict.status == "ok":
         connection.status, connection.reason_code, connection.message = "ok", None, None
@@ -67,6 +66,7 @@ def record(connection: Connection, verdict: Verdict) -> None:
             status = "error"
         connection.status, connection.reason_code, connection.message = status, verdict.code, verdict.message
     db.session.flush()
+    connection_changed(connection, previous)
 
 
 def _unreachable(provider: str) -> Verdict:
@@ -76,12 +76,7 @@ def _unreachable(provider: str) -> Verdict:
 
 def check_evotor(connection: Connection) -> Verdict:
     """Evotor: the token must list the stores."""
-    client = EvotorClient(
-        vault().decrypt(connection.access_token_enc),
-        current_app.config["EVOTOR_API_URL"],
-        timeout=CHECK_TIMEOUT,
-        max_retries=1,
-    )
+    client = evotor_client(vault().decrypt(connection.access_token_enc), timeout=CHECK_TIMEOUT, max_retries=1)
     try:
         client.stores()
     except evotor_errors.TokenInvalid:
@@ -98,29 +93,12 @@ def check_evotor(connection: Connection) -> Verdict:
     return OK
 
 
-def vk_client(connection: Connection, token: str | None = None, **kwargs) -> VkClient:
-    """A VK client for ``connection`` with a fresh token."""
-    config = current_app.config
-    return VkClient(
-        token or access_token(connection),
-        config["VK_API_URL"],
-        version=config["VK_API_VERSION"],
-        rps=int(config["VK_RPS"]),
-        **kwargs,
-    )
-
-
 def check_vk(connection: Connection) -> Verdict:
     """VK: the token works (one refresh on error 5), rights granted, the community's Market is on."""
-    client = vk_client(connection, timeout=CHECK_TIMEOUT, max_retries=1)
+    vk = RefreshingVk(connection, timeout=CHECK_TIMEOUT, max_retries=1)
     try:
-        try:
-            client.users_get()
-        except vk_errors.TokenInvalid:
-            client = vk_client(
-                connection, token=access_token(connection, force_refresh=True), timeout=CHECK_TIMEOUT
-            )
-            client.users_get()
+        vk.call(lambda client: client.users_get())
+        client = vk.client
         granted = client.app_permissions()
         missing = [scope for scope in REQUIRED_VK_SCOPES if scope not in granted]
         if missing:

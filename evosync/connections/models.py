@@ -37,6 +37,8 @@ class Connection(db.Model):
     scope: Mapped[str] = mapped_column(String(255), default="")
     # Bumped on every token change; lets a waiting caller see that someone else refreshed.
     token_version: Mapped[int] = mapped_column(default=0)
+    # A refresh in progress (its holder calls the provider with no database lock held) until this time.
+    refresh_claimed_until: Mapped[datetime | None]
 
     account_id: Mapped[str | None] = mapped_column(String(64))
     account_name: Mapped[str | None] = mapped_column(String(255))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
-from flask import Flask, current_app
+from flask import Flask, current_app, session, url_for
 from sqlalchemy import delete
 
 from evosync.connections.models import OAuthState
@@ -13,6 +13,9 @@ from evosync.connections.vault import VaultError
 from evosync.connections.vault_access import vault
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
+
+# OAuth flows one browser may have in progress per provider (several tabs, a retry after «Назад»).
+MAX_PENDING_STATES = 5
 
 
 class DatabaseStateCache:
@@ -58,7 +61,12 @@ def init_oauth(app: Flask) -> None:
         authorize_url=config["EVOTOR_AUTHORIZE_URL"],
         access_token_url=config["EVOTOR_TOKEN_URL"],
         # Evotor's token endpoint takes the client credentials as HTTP Basic (evotor-api.md §1.4).
-        client_kwargs={"token_endpoint_auth_method": "client_secret_basic", "timeout": 15},
+        client_kwargs={
+            "token_endpoint_auth_method": "client_secret_basic",
+            # PKCE: a code intercepted on its way back is useless without the verifier kept server-side.
+            "code_challenge_method": "S256",
+            "timeout": 15,
+        },
         overwrite=True,
     )
     oauth.register(
@@ -76,6 +84,44 @@ def init_oauth(app: Flask) -> None:
         },
         overwrite=True,
     )
+
+
+def callback_url(endpoint: str) -> str:
+    """The absolute URL of an OAuth callback, built from PUBLIC_URL, never from the request's Host header.
+
+    Only outside production and without PUBLIC_URL (local runs, tests) does the request's host stand in.
+    """
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + url_for(endpoint)
+    if current_app.config["ENV"] == "production":
+        raise RuntimeError("PUBLIC_URL is not set")  # the start-up check refuses this configuration
+    return url_for(endpoint, _external=True)
+
+
+def start_authorization(name: str, callback_endpoint: str):
+    """Redirect to provider ``name``'s authorize page, keeping at most MAX_PENDING_STATES flows per browser.
+
+    Each start adds a state row and a marker in the session cookie; without a bound, repeated starts grow
+    the cookie past what browsers keep and later callbacks fail. The oldest pending flows are forgotten.
+    """
+    _forget_oldest_states(name, MAX_PENDING_STATES - 1)
+    return oauth_client(name).authorize_redirect(callback_url(callback_endpoint))
+
+
+def _forget_oldest_states(name: str, keep: int) -> None:
+    prefix = f"_state_{name}_"
+    pending = sorted(
+        (key for key in session if key.startswith(prefix)),
+        key=lambda key: (session[key] or {}).get("exp", 0) if isinstance(session[key], dict) else 0,
+        reverse=True,
+    )
+    stale = pending[keep:]
+    for key in stale:
+        session.pop(key, None)
+    if stale:
+        db.session.execute(delete(OAuthState).where(OAuthState.key.in_(stale)))
+        db.session.flush()
 
 
 def oauth_client(name: str) -> FlaskOAuth2App:

@@ -10,22 +10,24 @@ from datetime import datetime
 
 import requests
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from evosync.auth.security_log import log_event
+from evosync.connections.clients import evotor_client, vk_client
 from evosync.connections.errors import VK_TOKEN_REVOKED_RU, ConnectionProblem
-from evosync.connections.health import check_connection, vk_client
+from evosync.connections.health import check_connection
 from evosync.connections.models import Connection, OAuthState
 from evosync.connections.queries import get_connection
 from evosync.connections.tokens import TokenSet, access_token
 from evosync.connections.vault_access import vault
 from evosync.db import utcnow
 from evosync.evotor import errors as evotor_errors
-from evosync.evotor.client import EvotorClient
 from evosync.extensions import db
 from evosync.vk import errors as vk_errors
 from evosync.vk.schemas import VkGroup
 
 log = logging.getLogger(__name__)
+_PROVIDER_RU = {"evotor": "Эвотор", "vk": "ВКонтакте"}
 
 
 def save_tokens(
@@ -41,7 +43,8 @@ def save_tokens(
 ) -> Connection:
     """Create or replace the user's connection to ``provider`` with freshly obtained tokens."""
     connection = get_connection(user_id, provider)
-    if connection is None:
+    created = connection is None
+    if created:
         connection = Connection(user_id=user_id, provider=provider, token_version=0)
         db.session.add(connection)
     box = vault()
@@ -58,6 +61,8 @@ def save_tokens(
     connection.consecutive_failures = 0
     connection.updated_at = utcnow()
     db.session.flush()
+    if created:
+        log_event(user_id, "connection_added", detail=_PROVIDER_RU.get(provider, provider))
     return connection
 
 
@@ -68,7 +73,7 @@ def connect_evotor_token(user_id: int, token: str) -> Connection:
         raise ConnectionProblem(
             "Вставьте токен Облака Эвотор — строку из личного кабинета Эвотора.", "bad_input"
         )
-    client = EvotorClient(token, current_app.config["EVOTOR_API_URL"], timeout=(5, 15), max_retries=1)
+    client = evotor_client(token, timeout=(5, 15), max_retries=1)
     try:
         stores = client.stores()
     except evotor_errors.EvotorError as exc:
@@ -195,6 +200,7 @@ def disconnect(connection: Connection) -> None:
     """Revoke at VK where possible, then delete the connection and its tokens (flush only)."""
     if connection.provider == "vk":
         _revoke_vk(connection)
+    log_event(connection.user_id, "connection_removed", detail=_PROVIDER_RU.get(connection.provider, ""))
     db.session.delete(connection)
     db.session.flush()
 
@@ -216,30 +222,52 @@ def _revoke_vk(connection: Connection) -> None:
 def rotate_token_keys(batch_size: int = 100) -> tuple[int, int]:
     """Re-encrypt every stored token with the first key; commits per batch so it can be interrupted.
 
-    Returns (rows examined, rows re-encrypted). A rerun skips rows already on the first key.
+    Returns (rows examined, rows re-encrypted). A rerun skips rows already on the first key. Each row is
+    written only if its ``token_version`` is still the one read: a refresh or reconnect that lands during
+    the rotation has already encrypted its new tokens with the first key, and must not be overwritten.
     """
     box = vault()
     examined = rotated = 0
     last_id = 0
+    columns = (
+        Connection.id,
+        Connection.token_version,
+        Connection.access_token_enc,
+        Connection.refresh_token_enc,
+    )
     while True:
-        rows = db.session.scalars(
-            select(Connection).where(Connection.id > last_id).order_by(Connection.id).limit(batch_size)
+        rows = db.session.execute(
+            select(*columns).where(Connection.id > last_id).order_by(Connection.id).limit(batch_size)
         ).all()
         if not rows:
             break
         for row in rows:
             examined += 1
-            changed = False
-            for field in ("access_token_enc", "refresh_token_enc"):
-                value = getattr(row, field)
-                if value and not box.is_current(value):
-                    setattr(row, field, box.rotate(value))
-                    changed = True
-            rotated += changed
             last_id = row.id
+            fresh = _rotated_fields(
+                box, access_token_enc=row.access_token_enc, refresh_token_enc=row.refresh_token_enc
+            )
+            if fresh:
+                result = db.session.execute(
+                    update(Connection)
+                    .where(Connection.id == row.id, Connection.token_version == row.token_version)
+                    .values(**fresh)
+                    .execution_options(synchronize_session=False)
+                )
+                rotated += result.rowcount
         db.session.commit()
-    for state in db.session.scalars(select(OAuthState)):
-        if not box.is_current(state.value_enc):
-            state.value_enc = box.rotate(state.value_enc)
+    for key, value in db.session.execute(select(OAuthState.key, OAuthState.value_enc)).all():
+        if not box.is_current(value):
+            db.session.execute(
+                update(OAuthState)
+                .where(OAuthState.key == key, OAuthState.value_enc == value)
+                .values(value_enc=box.rotate(value))
+                .execution_options(synchronize_session=False)
+            )
     db.session.commit()
     return examined, rotated
+
+
+def _rotated_fields(box, **fields: str | None) -> dict[str, str]:
+    """The given ciphertexts that are not on the first key yet, re-encrypted with it."""
+    return {name: box.rotate(value) for name, value in fields.items() if value and not box.is_current(value)}

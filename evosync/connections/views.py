@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from evosync.connections import service
 from evosync.connections.callbacks import exchange_code
-from evosync.connections.errors import ConnectionProblem
 from evosync.connections.health import check_connection
-from evosync.connections.oauth import evotor_oauth_enabled, oauth_client, vk_oauth_enabled
+from evosync.connections.oauth import evotor_oauth_enabled, start_authorization, vk_oauth_enabled
 from evosync.connections.queries import connections_by_provider, get_connection
-from evosync.extensions import db
+from evosync.extensions import db, limiter
+from evosync.htmx import is_htmx
+from evosync.refusals import commit_or_refusal
 
 bp = Blueprint("connections", __name__)
 PROVIDERS = ("evotor", "vk")
@@ -65,7 +66,7 @@ def check(provider: str):
     """«Проверить сейчас»: check and answer with the updated card."""
     check_connection(_own_connection(provider))
     db.session.commit()
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return card(provider)
     return redirect(url_for(".index"))
 
@@ -74,35 +75,47 @@ def check(provider: str):
 @login_required
 def evotor_token():
     """Connect Evotor with a pasted cloud token (checked with a real call first)."""
-    try:
-        service.connect_evotor_token(current_user.id, request.form.get("token", ""))
-    except ConnectionProblem as exc:
-        db.session.rollback()
-        return _dashboard(400, exc.message_ru)
-    db.session.commit()
+    _, error = commit_or_refusal(
+        lambda: service.connect_evotor_token(current_user.id, request.form.get("token", ""))
+    )
+    if error:
+        return _dashboard(400, error)
     flash("Эвотор подключён.", "success")
     return redirect(url_for(".index"))
 
 
+def _connect_key() -> str:
+    return f"connect:{current_user.get_id()}"
+
+
+# Starting an OAuth flow writes a state row; a script must not be able to do it thousands of times.
+# One budget for both providers' starts.
+limit_connects = limiter.shared_limit(
+    lambda: current_app.config["CONNECT_LIMIT_PER_USER"],
+    scope="oauth-connect",
+    key_func=_connect_key,
+    error_message="Слишком много попыток подключения подряд — подождите несколько минут и попробуйте снова.",
+)
+
+
 @bp.route("/evotor/connect")
 @login_required
+@limit_connects
 def evotor_connect():
-    """Send the user to Evotor's authorize page."""
+    """Send the user to Evotor's authorize page (state + PKCE S256)."""
     if not evotor_oauth_enabled():
         abort(404)
-    return oauth_client("evotor").authorize_redirect(url_for(".evotor_callback", _external=True))
+    return start_authorization("evotor", "connections.evotor_callback")
 
 
 @bp.route("/evotor/callback")
 @login_required
 def evotor_callback():
     """Evotor's redirect back: exchange the code, save the tokens."""
-    try:
-        tokens, _ = exchange_code("evotor", request)
-        service.complete_evotor_oauth(current_user.id, tokens)
-    except ConnectionProblem as exc:
-        db.session.rollback()
-        return _dashboard(400, exc.message_ru)
-    db.session.commit()
+    _, error = commit_or_refusal(
+        lambda: service.complete_evotor_oauth(current_user.id, exchange_code("evotor", request)[0])
+    )
+    if error:
+        return _dashboard(400, error)
     flash("Эвотор подключён.", "success")
     return redirect(url_for(".index"))

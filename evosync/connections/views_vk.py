@@ -8,31 +8,31 @@ from flask_login import current_user, login_required
 from evosync.connections import service
 from evosync.connections.callbacks import PROVIDER_NAMES, exchange_code
 from evosync.connections.errors import ConnectionProblem
-from evosync.connections.oauth import oauth_client, vk_oauth_enabled
-from evosync.connections.views import _dashboard, _own_connection, bp
+from evosync.connections.oauth import start_authorization, vk_oauth_enabled
+from evosync.connections.views import _dashboard, _own_connection, bp, limit_connects
 from evosync.extensions import db
+from evosync.refusals import commit_or_refusal
 
 
 @bp.route("/vk/connect")
 @login_required
+@limit_connects
 def vk_connect():
     """Send the user to VK ID (state + PKCE S256 + the configured scopes)."""
     if not vk_oauth_enabled():
         abort(404)
-    return oauth_client("vk").authorize_redirect(url_for(".vk_callback", _external=True))
+    return start_authorization("vk", "connections.vk_callback")
 
 
 @bp.route("/vk/callback")
 @login_required
 def vk_callback():
     """VK ID's redirect back: exchange code + verifier + device_id at VK's token URL only."""
-    try:
-        tokens, device_id = exchange_code("vk", request)
-        connection = service.complete_vk_oauth(current_user.id, tokens, device_id)
-    except ConnectionProblem as exc:
-        db.session.rollback()
-        return _dashboard(400, exc.message_ru)
-    db.session.commit()
+    connection, error = commit_or_refusal(
+        lambda: service.complete_vk_oauth(current_user.id, *exchange_code("vk", request))
+    )
+    if error:
+        return _dashboard(400, error)
     if connection.vk_group_id is None:
         flash("ВКонтакте подключён. Выберите сообщество для товаров.", "success")
         return redirect(url_for(".vk_community"))
@@ -46,12 +46,11 @@ def vk_community():
     """Pick the community (only those the user administers) whose Market receives the goods."""
     connection = _own_connection("vk")
     if request.method == "POST":
-        try:
-            group = service.choose_community(connection, request.form.get("group_id", ""))
-        except ConnectionProblem as exc:
-            db.session.rollback()
-            return _picker(connection, exc.message_ru, 400)
-        db.session.commit()
+        group, error = commit_or_refusal(
+            lambda: service.choose_community(connection, request.form.get("group_id", ""))
+        )
+        if error:
+            return _picker(connection, error, 400)
         if group.market_enabled is False:
             flash(
                 f"Сообщество «{group.name}» выбрано, но в нём выключены Товары — включите их в настройках.",

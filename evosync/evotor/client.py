@@ -18,6 +18,16 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
+from evosync.http_guard import (
+    MB,
+    BodyTooLarge,
+    DeadlineExceeded,
+    FetchPolicy,
+    FetchRefused,
+    fetch,
+    guarded_session,
+)
+
 from .errors import BadResponse, EvotorError, RateLimited, Unavailable, error_for_status
 from .schemas import Product, ProductGroup, Store
 
@@ -28,6 +38,14 @@ ACCEPT = "application/vnd.evotor.v2+json"
 MAX_RATE_LIMIT_WAIT = 30.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
+# Caps per request: an API page, an image (Evotor's own are PNG ≤ 5 MB), and a total time for each.
+PAGE_MAX_BYTES = 20 * MB
+IMAGE_MAX_BYTES = 10 * MB
+PAGE_DEADLINE = 60.0
+IMAGE_DEADLINE = 20.0
+# A catalog of a million products at Evotor's page size is far below this; a server handing out fresh
+# cursors forever is not.
+MAX_PAGES = 5000
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
@@ -60,10 +78,25 @@ class EvotorClient:
         timeout: float | tuple[float, float] = (5, 30),
         max_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        image_hosts: str | tuple[str, ...] = (),
+        https_only: bool = False,
+        max_pages: int = MAX_PAGES,
+        deadline: float = PAGE_DEADLINE,
     ):
         self._token = token
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or guarded_session()
+        self.policy = FetchPolicy.build(
+            [self.base_url],
+            image_hosts,
+            https_only=https_only,
+            max_bytes=PAGE_MAX_BYTES,
+            deadline=deadline,
+        )
+        self.image_policy = self.policy.with_limits(
+            max_bytes=IMAGE_MAX_BYTES, deadline=min(deadline, IMAGE_DEADLINE)
+        )
+        self.max_pages = max_pages
         self.timeout = timeout
         self.max_retries = max_retries
         self.sleep = sleep
@@ -83,15 +116,36 @@ class EvotorClient:
             headers["Authorization"] = f"Bearer {self._token}"
         return headers
 
-    def _get(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
-        """GET with retries on 5xx/timeouts/connection errors and bounded waits on 429; raise typed errors."""
+    def _get(
+        self, url: str, params: dict[str, Any] | None = None, policy: FetchPolicy | None = None
+    ) -> requests.Response:
+        """GET with retries on 5xx/timeouts/connection errors and bounded waits on 429; raise typed errors.
+
+        Every GET goes through the fetch guard (allowed hosts, byte cap, total deadline); a refusal or a
+        passed deadline is not retried: the same server would answer the same way.
+        """
         where = urlsplit(url).path
+        policy = policy or self.policy
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             with self._count_lock:
                 self.requests_sent += 1
             try:
-                resp = self.session.get(url, params=params, headers=self._headers(url), timeout=self.timeout)
+                resp = fetch(
+                    self.session,
+                    "GET",
+                    url,
+                    policy,
+                    params=params,
+                    headers=self._headers(url),
+                    timeout=self.timeout,
+                )
+            except DeadlineExceeded as exc:
+                raise Unavailable(f"Evotor too slow for {where}: {exc}") from None
+            except BodyTooLarge as exc:
+                raise BadResponse(f"Evotor answer too large for {where}: {exc}") from None
+            except FetchRefused as exc:
+                raise BadResponse(f"refused to fetch {where}: {exc}") from None
             except _TRANSIENT as exc:
                 log.warning("Evotor %s failed (%s), attempt %d", where, type(exc).__name__, attempt + 1)
                 if last:
@@ -127,7 +181,7 @@ class EvotorClient:
         """Yield raw items across cursor pages (``items`` + ``paging.next_cursor`` → ``cursor``)."""
         query = dict(params or {})
         seen: set[str] = set()
-        while True:
+        for _page in range(self.max_pages):
             body = self._get_json(path, query)
             if isinstance(body, list):  # a bare array is a complete, unpaged answer
                 yield from (x for x in body if isinstance(x, dict))
@@ -144,6 +198,7 @@ class EvotorClient:
             seen.add(cursor)
             # ``since`` belongs to the first request of a paged series only (evotor-api.md §4).
             query = {"cursor": cursor}
+        raise BadResponse(f"Evotor kept paging {path} past {self.max_pages} pages")
 
     # -- public API ----------------------------------------------------------------------------------------
 
@@ -185,7 +240,7 @@ class EvotorClient:
             if not url:
                 continue
             try:
-                resp = self._get(urljoin(self.base_url + "/", url))
+                resp = self._get(urljoin(self.base_url + "/", url), policy=self.image_policy)
             except EvotorError as exc:
                 if exc.status == 404:
                     return None

@@ -1,4 +1,4 @@
-"""SPEC §4 filter semantics as pure functions: which stores, groups and products sync, and why.
+"""The filter semantics (docs/filters.md) as pure functions: which stores, groups and products sync, and why.
 
 Each level (store → group → product) must pass; per entity type the rules are in «all» mode (no rules),
 «include» mode (any include rule: whitelist) or «exclude» mode (only exclude rules: blacklist). A group
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from . import reasons as R
 from .evaluation import Evaluation
-from .model import (
+from .types import (
     ENTITY_TYPES,
     Counts,
     Decision,
@@ -218,7 +218,7 @@ def evaluate(
     products: Iterable[ProductNode],
     rules: Iterable[Rule] | RuleSet,
 ) -> Evaluation:
-    """Decide every store, group and product of a catalog under `rules` (SPEC §4), with counts."""
+    """Decide every store, group and product of a catalog under `rules`, with counts."""
     resolver = Resolver(stores, groups, rules)
     store_decisions = {store_id: resolver.store(store_id) for store_id in resolver.stores}
     group_decisions = {group_id: resolver.group(group_id) for group_id in resolver.groups}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Counts, Decision, EntityType, TypeMode
+from .types import Counts, Decision, EntityType, TypeMode
 
 _NO_COUNTS = Counts()
 

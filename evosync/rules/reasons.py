@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import EntityType
+from .types import EntityType
 
 OK = "ok"
 INCLUDED = "included"
@@ -14,17 +14,6 @@ PRODUCT_EXCLUDED = "product_excluded"
 PRODUCT_NOT_INCLUDED = "product_not_included"
 
 PASSING_CODES = frozenset({OK, INCLUDED})
-FAILING_CODES = frozenset(
-    {
-        STORE_EXCLUDED,
-        STORE_NOT_INCLUDED,
-        GROUP_EXCLUDED,
-        GROUP_NOT_INCLUDED,
-        PRODUCT_EXCLUDED,
-        PRODUCT_NOT_INCLUDED,
-    }
-)
-
 # The row's own status word agrees in gender with the row: магазин/товар (m), группа (f).
 _STATUS = {
     "store": {"ok": "синхронизируется", "included": "включён", "excluded": "исключён", "not": "не выбран"},

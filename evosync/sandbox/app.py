@@ -12,6 +12,7 @@ from . import (
     admin_data,
     evotor_api,
     evotor_oauth,
+    outbox,
     pages,
     vk_albums,
     vk_api,
@@ -93,6 +94,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/_admin")
     app.register_blueprint(admin_data.bp, url_prefix="/_admin")
     app.register_blueprint(pages.bp)
+    app.register_blueprint(outbox.bp)
 
     @app.before_request
     def _stamp():

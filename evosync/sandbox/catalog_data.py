@@ -68,7 +68,7 @@ LONG_NAME = (
 
 
 def edge_cases() -> dict[str, list[dict]]:
-    """Hand-written products that exercise every corner of SPEC §9 (no group, 128 chars, price 0, …)."""
+    """Hand-written products that exercise every corner of the demo catalog (docs/sandbox.md: no group, 128 chars, price 0, …)."""
     g = gid
     s1 = [
         {

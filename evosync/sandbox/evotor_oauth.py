@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import secrets
 
@@ -47,9 +48,20 @@ def authorize():
         return redirect(
             with_query(redirect_uri, {"error": "unsupported_response_type", "state": params.get("state", "")})
         )
-    shown = {
-        k: params[k] for k in ("client_id", "redirect_uri", "response_type", "state", "scope") if k in params
-    }
+    if params.get("code_challenge") and params.get("code_challenge_method") != "S256":
+        return redirect(
+            with_query(redirect_uri, {"error": "invalid_request", "state": params.get("state", "")})
+        )
+    keys = (
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "state",
+        "scope",
+        "code_challenge",
+        "code_challenge_method",
+    )
+    shown = {k: params[k] for k in keys if k in params}
     if request.method == "GET":
         return page("Доступ к Эвотор", CONSENT, client_id=params["client_id"], params=shown)
     extra = {"state": params["state"]} if params.get("state") else {}
@@ -58,18 +70,24 @@ def authorize():
     code = secrets.token_urlsafe(16)
     with state().connect() as conn:
         conn.execute(
-            "INSERT INTO oauth_codes (code, provider, client_id, redirect_uri, user_id, scope, state, expires_at)"
-            " VALUES (?, 'evotor', ?, ?, '', ?, ?, ?)",
+            "INSERT INTO oauth_codes (code, provider, client_id, redirect_uri, user_id, scope, state,"
+            " code_challenge, expires_at) VALUES (?, 'evotor', ?, ?, '', ?, ?, ?, ?)",
             (
                 code,
                 params["client_id"],
                 redirect_uri,
                 params.get("scope") or tokens.EVOTOR_SCOPE,
                 params.get("state"),
+                params.get("code_challenge") or None,
                 now() + 600,
             ),
         )
     return redirect(with_query(redirect_uri, {"code": code, **extra}))
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _error(error: str, description: str, status: int = 400):
@@ -114,6 +132,11 @@ def token():
         conn.execute("UPDATE oauth_codes SET used = 1 WHERE code = ?", (row["code"],))
         if row["redirect_uri"] != params.get("redirect_uri"):
             return _error("invalid_grant", "Redirect URI mismatch")
+        # PKCE (RFC 7636) when the authorization request carried a challenge: the verifier must match.
+        if row["code_challenge"] and not hmac.compare_digest(
+            _s256(params.get("code_verifier", "")), row["code_challenge"]
+        ):
+            return _error("invalid_grant", "code_verifier does not match code_challenge")
         access = tokens.mint_evotor(conn, scope=row["scope"], client_id=client_id)
     return jsonify(
         {"access_token": access, "token_type": "bearer", "expires_in": ACCESS_TTL, "scope": row["scope"]}

@@ -16,10 +16,12 @@ body{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding
 .item img{width:100%;aspect-ratio:1;object-fit:cover;border-radius:6px;background:#eee}
 .hidden{opacity:.55;border-style:dashed}.removed{opacity:.4;background:#fee}
 .badge{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;background:#eee;margin:.1rem}
+.mail{white-space:pre-wrap;font-family:inherit;margin:.4rem 0}
 code{background:#eee;padding:.1rem .3rem;border-radius:4px;word-break:break-all}
 </style></head><body>
 <p><a href="{{ url_for('sandbox_pages.home') }}">Песочница EvoSync</a> ·
-<a href="{{ url_for('sandbox_pages.market') }}">Товары сообщества</a></p>
+<a href="{{ url_for('sandbox_pages.market') }}">Товары сообщества</a> ·
+<a href="{{ url_for('sandbox_outbox.page') }}">Почта</a></p>
 {{ body|safe }}
 </body></html>"""
 

@@ -29,6 +29,9 @@ HOME = """
 товары {% if g.on %}включены{% else %}выключены{% endif %}
 {% if g.on %} — <a href="{{ url_for('sandbox_pages.market', group_id=gid) }}">смотреть товары</a>{% endif %}
 </li>{% endfor %}</ul></div>
+<div class="card"><h2>Почта</h2>
+<p>Письма EvoSync (подтверждение почты, сброс пароля, уведомления) не уходят наружу, а попадают
+в <a href="{{ url_for('sandbox_outbox.page') }}">почтовый ящик песочницы</a>.</p></div>
 <div class="card"><h2>Адреса для настроек приложения</h2>
 <ul>{% for k, v in urls.items() %}<li><code>EVOSYNC_{{ k }}={{ v }}</code></li>{% endfor %}</ul></div>
 """

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS request_log (
     path TEXT NOT NULL, method TEXT, params TEXT NOT NULL, token_in_query INTEGER NOT NULL,
     auth TEXT NOT NULL, token_key TEXT, status INTEGER);
 CREATE INDEX IF NOT EXISTS ix_request_log_token ON request_log (token_key);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, sender TEXT NOT NULL, recipients TEXT NOT NULL,
+    subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL);
 """
 
 # Tables emptied by a reset; `meta` is rewritten rather than dropped so the file keeps its settings.
@@ -63,6 +66,7 @@ RESET_TABLES = (
     "faults",
     "counters",
     "request_log",
+    "outbox",
     "meta",
 )
 

@@ -16,6 +16,16 @@ from typing import Any
 
 import requests
 
+from evosync.http_guard import (
+    MB,
+    BodyTooLarge,
+    DeadlineExceeded,
+    FetchPolicy,
+    FetchRefused,
+    fetch,
+    guarded_session,
+)
+
 from .batch import CallResult, iter_execute
 from .errors import BadResponse, Unavailable, VkError, error_from_payload
 from .methods import VkMethods
@@ -28,6 +38,9 @@ DEFAULT_VERSION = "5.199"
 _METHOD_RE = re.compile(r"^[A-Za-z]+(\.[A-Za-z]+)?$")
 # Calls whose repetition creates a second object: never re-sent after the request may have reached VK.
 NON_IDEMPOTENT = frozenset({"market.add", "market.addAlbum"})
+# An upload server's answer is a small JSON object; the POST itself carries an image of ≤ 10 MB.
+UPLOAD_ANSWER_MAX_BYTES = 1 * MB
+UPLOAD_DEADLINE = 60.0
 
 
 def form_value(value: Any) -> str:
@@ -64,11 +77,22 @@ class VkClient(VkMethods):
         rps: int = DEFAULT_RPS,
         on_request: Callable[[str], None] | None = None,
         retry_policy: RetryPolicy | None = None,
+        upload_hosts: str | tuple[str, ...] = (),
+        https_only: bool = False,
+        upload_deadline: float = UPLOAD_DEADLINE,
     ):
         self._token = token
         self.base_url = base_url.rstrip("/")
         self.version = version
-        self.session = session or requests.Session()
+        self.session = session or guarded_session()
+        # Upload URLs come from VK's answers: only VK's own origin and the configured upload hosts.
+        self.upload_policy = FetchPolicy.build(
+            [self.base_url],
+            upload_hosts,
+            https_only=https_only,
+            max_bytes=UPLOAD_ANSWER_MAX_BYTES,
+            deadline=upload_deadline,
+        )
         self.limiter = limiter or limiter_for_token(token, rps)
         self.timeout = timeout
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
@@ -169,15 +193,28 @@ class VkClient(VkMethods):
         return results
 
     def post_upload(self, upload_url: str, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
-        """POST a file as multipart field ``file`` to an upload server (no token: it is not the API)."""
+        """POST a file as multipart field ``file`` to an upload server (no token: it is not the API).
+
+        The URL comes from VK's answer, so it goes through the fetch guard: a host outside the policy, a
+        redirect elsewhere, an oversized answer or a passed deadline is refused and not retried.
+        """
         policy = self.retry
         for attempt in range(policy.max_retries + 1):
             last = attempt == policy.max_retries
             self._count("upload")
             try:
-                resp = self.session.post(
-                    upload_url, files={"file": (filename, data, content_type)}, timeout=self.timeout
+                resp = fetch(
+                    self.session,
+                    "POST",
+                    upload_url,
+                    self.upload_policy,
+                    files={"file": (filename, data, content_type)},
+                    timeout=self.timeout,
                 )
+            except (BodyTooLarge, DeadlineExceeded) as exc:
+                raise Unavailable(f"upload server: {exc}", "upload") from None
+            except FetchRefused as exc:
+                raise BadResponse(None, f"refused upload URL: {exc}", "upload") from None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 if last:
                     raise Unavailable(f"upload server unreachable: {type(exc).__name__}", "upload") from None

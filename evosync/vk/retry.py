@@ -12,7 +12,7 @@ RETRYABLE_CODES = frozenset({1, 6, 10, 36})
 
 @dataclass
 class RetryPolicy:
-    """Bounded exponential backoff with jitter (reliability-targets §2.1: base 1 s, cap 60 s, ≤ 5 tries)."""
+    """Bounded exponential backoff with jitter (docs/sync.md, «Errors»: base 1 s, cap 60 s, ≤ 5 tries)."""
 
     max_retries: int = 4
     base: float = 1.0

@@ -5,11 +5,11 @@ new method (error 3). Also ``fit_to_canvas`` to make Evotor's small images accep
 
 from __future__ import annotations
 
-import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image
+# Re-exported: decoding images from outside is evosync.images' job (format and pixel checks).
+from evosync.images import fit_to_canvas
 
 from .errors import BadResponse, UnknownMethod
 from .schemas import UploadedPhoto
@@ -18,23 +18,7 @@ if TYPE_CHECKING:
     from .client import VkClient
 
 MIN_SIDE = 400
-
-
-def fit_to_canvas(data: bytes, size: int = MIN_SIDE, quality: int = 90) -> bytes:
-    """Scale an image to fit ``size``×``size`` (keeping its aspect) centred on a white canvas; JPEG bytes."""
-    with Image.open(io.BytesIO(data)) as src:
-        src.load()
-        img = src.convert("RGBA") if src.mode in ("RGBA", "LA", "P", "PA") else src.convert("RGB")
-    scale = min(size / img.width, size / img.height)
-    new = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-    img = img.resize(new, Image.Resampling.LANCZOS)
-    canvas = Image.new("RGB", (size, size), "white")
-    offset = ((size - new[0]) // 2, (size - new[1]) // 2)
-    # Transparent pixels become white rather than black (JPEG has no alpha).
-    canvas.paste(img, offset, img if img.mode == "RGBA" else None)
-    out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=quality)
-    return out.getvalue()
+__all__ = ["MIN_SIDE", "fit_to_canvas", "upload_product_photo"]
 
 
 def _upload_url(resp: Any, method: str) -> str:

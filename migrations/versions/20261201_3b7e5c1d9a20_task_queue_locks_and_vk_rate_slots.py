@@ -4,7 +4,7 @@ Huey's queue tables (huey_*), the schedule's enqueue-once marks, named lease loc
 and the per-token VK request slots shared by every process.
 
 Revision ID: 3b7e5c1d9a20
-Revises: 00cc113e07ca
+Revises: 2df6fe232aeb
 Create Date: 2026-12-01 20:51:16.896301
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3b7e5c1d9a20'
-down_revision = '00cc113e07ca'
+down_revision = '2df6fe232aeb'
 branch_labels = None
 depends_on = None
 

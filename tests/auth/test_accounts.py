@@ -2,30 +2,51 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from evosync.auth.models import LoginSession, User
 
 
-def test_register_creates_account_and_logs_in(client, db):
+def test_register_creates_an_unconfirmed_account_that_can_log_in(client, db):
     response = client.post(
         "/register", data={"email": "  Shop@Example.RU ", "password": "a long pass phrase"}
     )
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/connections")
+    assert response.status_code == 200
+    assert "Проверьте почту" in response.get_data(as_text=True)
     user = db.session.scalar(select(User))
+    assert user.email_confirmed_at is None
     assert user.email == "shop@example.ru"
     assert user.password_hash.startswith("$argon2id$")
-    params = dict(p.split("=") for p in user.password_hash.split("$")[3].split(","))
-    assert int(params["m"]) >= 19456 and int(params["t"]) >= 2
+    assert client.get("/connections").status_code == 302  # registering does not log in (see below)
+    client.post("/login", data={"email": "shop@example.ru", "password": "a long pass phrase"})
     assert client.get("/connections").status_code == 200
 
 
-def test_register_rejects_duplicate_email_case_insensitively(client, make_user, db):
+def test_default_password_hash_meets_owasp_and_production_refuses_less(make_app, app_config):
+    from evosync.auth.passwords import hash_password
+    from evosync.config import DEFAULTS, ConfigError
+
+    strong = {
+        k: v
+        for k, v in app_config.items()
+        if k not in ("PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_TIME_COST")
+    }
+    with make_app(strong).app_context():
+        stored = hash_password("a long pass phrase")
+    params = dict(p.split("=") for p in stored.split("$")[3].split(","))
+    assert int(params["m"]) == DEFAULTS["PASSWORD_HASH_MEMORY_KIB"] >= 19456
+    assert int(params["t"]) == DEFAULTS["PASSWORD_HASH_TIME_COST"] >= 2
+    with pytest.raises(ConfigError, match="PASSWORD_HASH"):
+        make_app({**app_config, "ENV": "production"})
+
+
+def test_register_with_a_taken_email_answers_as_usual_and_creates_nothing(client, make_user, db):
     make_user(email="shop@example.ru")
     response = client.post("/register", data={"email": "SHOP@example.ru", "password": "another long phrase"})
-    assert response.status_code == 400
-    assert "уже зарегистрирован" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Проверьте почту" in response.get_data(as_text=True)
+    assert "уже зарегистрирован" not in response.get_data(as_text=True)
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
 
 
@@ -45,7 +66,7 @@ def test_register_rejects_bad_input_with_russian_message(client, db):
 
 def test_64_character_password_is_accepted(client):
     response = client.post("/register", data={"email": "long@example.ru", "password": "p" * 64})
-    assert response.status_code == 302
+    assert response.status_code == 200
 
 
 def test_login_with_wrong_password_fails_without_revealing_which_part(client, user):

@@ -12,6 +12,11 @@ def test_register_login_logout_in_the_browser(page, live_server_url):
     page.fill("input[name=email]", "browser@example.ru")
     page.fill("input[name=password]", "browser pass phrase")
     page.click("button[type=submit]")
+    assert page.locator("h1").inner_text() == "Проверьте почту"
+    page.get_by_role("link", name="войдите").click()
+    page.fill("input[name=email]", "browser@example.ru")
+    page.fill("input[name=password]", "browser pass phrase")
+    page.click("button[type=submit]")
     page.wait_for_url("**/connections")
     assert page.locator("h1").inner_text() == "Подключения"
     assert page.get_by_role("link", name="Каталог").is_visible()

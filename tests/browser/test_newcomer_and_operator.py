@@ -52,6 +52,7 @@ def demo(tmp_path):
         EVOSYNC_SANDBOX_PORT=str(sandbox_port),
         EVOSYNC_DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite'}",
         EVOSYNC_SANDBOX_STATE=str(tmp_path / "sandbox.sqlite"),
+        EVOSYNC_TASKS_URL=f"sqlite:///{tmp_path / 'tasks.sqlite'}",
     )
     log = tmp_path / "bin-run.log"
     # A file, not a pipe: the servers log every request and would block on a full pipe nobody reads.
@@ -86,6 +87,21 @@ def test_newcomer_clicks_from_bin_run_to_goods_in_vk(browser, demo):
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
 
     page.goto("/register")
+    page.fill("input[name=email]", "newcomer@example.ru")
+    page.fill("input[name=password]", "newcomer pass phrase")
+    page.click("button[type=submit]")
+    page.get_by_role("heading", name="Проверьте почту").wait_for()
+
+    # The confirmation mail lands in the sandbox's mailbox (bin/run's worker delivers it there).
+    page.goto(f"{sandbox_url}/outbox")
+    for _ in range(40):
+        if page.locator(".mail-message").count():
+            break
+        time.sleep(0.5)
+        page.reload()
+    page.locator(".mail-message").first.locator("a.mail-link").first.click()
+    page.wait_for_url("**/login")
+    assert "Почта подтверждена" in page.content()
     page.fill("input[name=email]", "newcomer@example.ru")
     page.fill("input[name=password]", "newcomer pass phrase")
     page.click("button[type=submit]")

@@ -11,7 +11,7 @@ from evosync.connections.clients import evotor_client_for
 from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.extensions import db as _db
-from evosync.sync import source
+from evosync.sync.engine import source
 from tests.sync.conftest import connect, live_items
 
 pytestmark = pytest.mark.browser

@@ -48,7 +48,7 @@ def first_runs(monkeypatch) -> list[int]:
     """Record the first run «Подтвердить и запустить» asks for (the engine has its own browser tests)."""
     started: list[int] = []
     try:
-        from evosync.sync import runner
+        from evosync.sync.engine import runner
     except ImportError:
         return started
     monkeypatch.setattr(runner, "start_manual_sync", lambda app, user_id, **kw: started.append(user_id))

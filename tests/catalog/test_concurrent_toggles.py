@@ -9,7 +9,7 @@ import threading
 import requests
 from sqlalchemy import func, select
 
-from evosync.sync.models import SyncFilter
+from evosync.rules.models import SyncFilter
 
 
 def _logged_in_session(base: str, email: str) -> tuple[requests.Session, str]:

@@ -12,6 +12,7 @@ from evosync.connections.models import Connection
 from evosync.connections.service import save_tokens
 from evosync.connections.tokens import access_token
 from evosync.connections.vault import TokenVault
+from evosync.connections.vault_access import vault
 from evosync.db import utcnow
 
 
@@ -117,3 +118,47 @@ def test_refused_refresh_marks_the_connection_broken(app, db, user, sandbox):
             raise AssertionError("a revoked refresh token must not yield an access token")
         connection = db.session.get(Connection, connection_id)
         assert connection.status == "error"
+
+
+def test_rotation_never_writes_old_tokens_over_a_refresh_made_meanwhile(app, db, user, runner, monkeypatch):
+    with app.app_context():
+        connection_id = save_tokens(user.id, "vk", "old-access", refresh_token="old-refresh").id
+        db.session.commit()
+    new_key = Fernet.generate_key().decode()
+    app.config["TOKEN_KEYS"] = f"{new_key},{app.config['TOKEN_KEYS']}"
+    app.extensions.pop("evosync_vault", None)
+
+    def refresh_elsewhere():
+        """Another process refreshes the tokens (and commits) while the rotation holds the old row."""
+        with app.app_context():
+            connection = db.session.get(Connection, connection_id)
+            box = vault()  # what a token refresh in another process writes
+            connection.access_token_enc = box.encrypt("new-access")
+            connection.refresh_token_enc = box.encrypt("new-refresh")
+            connection.token_version += 1
+            db.session.commit()
+            db.session.remove()
+
+    real_rotate = TokenVault.rotate
+    refreshed = []
+
+    def rotate_while_refreshing(self, ciphertext):
+        if not refreshed:
+            refreshed.append(True)
+            worker = threading.Thread(target=refresh_elsewhere)
+            worker.start()
+            worker.join(30)
+        return real_rotate(self, ciphertext)
+
+    monkeypatch.setattr(TokenVault, "rotate", rotate_while_refreshing)
+    result = runner.invoke(args=["tokens", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert refreshed
+    new_only = TokenVault(new_key)
+    with app.app_context():
+        row = db.session.get(Connection, connection_id)
+        assert new_only.decrypt(row.access_token_enc) == "new-access"
+        assert new_only.decrypt(row.refresh_token_enc) == "new-refresh"
+    # A rerun has nothing left to do: the refresh already used the new key.
+    again = runner.invoke(args=["tokens", "rotate"])
+    assert "re-encrypted 0" in again.output

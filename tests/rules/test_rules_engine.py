@@ -1,4 +1,4 @@
-"""SPEC §4 filter semantics: the worked examples, reasons per failing level, inheritance and edge cases."""
+"""The filter semantics (docs/filters.md): the worked examples, reasons per failing level, inheritance and edge cases."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ SX, SN, GX, GN, PX, PN = (
     "product_not_included",
 )
 
-# (rules, synced stores, synced groups, product codes a1, b1, r, c1, s2r) — one row per line of SPEC §4.
+# (rules, synced stores, synced groups, product codes a1, b1, r, c1, s2r) — one row per line of the worked examples in docs/filters.md.
 WORKED = {
     "none": ((), {"s1", "s2"}, ALL_GROUPS, (OK, OK, OK, OK, OK)),
     "store include S1": ((store("s1", "include"),), {"s1"}, {"A", "B", "B1"}, (OK, OK, OK, SN, SN)),

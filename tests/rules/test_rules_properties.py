@@ -1,4 +1,4 @@
-"""Property tests: the engine agrees with a naive reference written straight from SPEC §4's words."""
+"""Property tests: the engine agrees with a naive reference written straight from docs/filters.md."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from evosync.rules import GroupNode, ProductNode, Resolver, Rule, StoreNode, evaluate
 
-# --- the naive reference: recursive, slow, one sentence of SPEC §4 at a time -----------------------
+# --- the naive reference: recursive, slow, one sentence of docs/filters.md at a time -----------------------
 
 
 def ref_mode(rules, entity_type):

@@ -11,8 +11,9 @@ from sqlalchemy import inspect, select, text
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
 from evosync.jobs.models import Job
-from evosync.sync.models import SyncFilter
-from evosync.sync.models_runs import SyncRun, SyncRunError, SyncVkItem
+from evosync.rules.models import SyncFilter
+from evosync.sync.engine.models import SyncVkItem
+from evosync.sync.runs.models import SyncRun, SyncRunError
 from tests.factories import connect_accounts
 
 OBJECT_ENDPOINTS = {
@@ -23,6 +24,13 @@ OBJECT_ENDPOINTS = {
     "connections.card",
     "connections.check",
     "connections.disconnect",
+    # Operator actions: a merchant naming another user's id gets 404 like any other object route.
+    "admin.suspend",
+    "admin.resume",
+    "admin.resend_confirmation",
+    # Mailed one-time links: a guessed token names nothing.
+    "confirm.confirm",
+    "password.reset_password",
 }
 
 
@@ -123,6 +131,12 @@ def test_other_users_objects_are_404_and_untouched(app, db, make_user, sandbox):
         ("POST", "/vk/disconnect", injected),
         ("GET", "/vk/community", {}),
         ("POST", "/vk/community", {**injected, "group_id": str(sandbox.vk_group_id)}),
+        ("POST", f"/admin/users/{ids['owner']}/suspend", injected),
+        ("POST", f"/admin/users/{ids['owner']}/resume", injected),
+        ("POST", f"/admin/users/{ids['owner']}/resend-confirmation", injected),
+        ("GET", "/confirm/guessed-token-of-someone-else", {}),
+        ("GET", "/password/reset/guessed-token-of-someone-else", {}),
+        ("POST", "/password/reset/guessed-token-of-someone-else", {"password": "a new pass phrase"}),
     ]
     for kind in ("store", "group", "product"):
         for mode in ("include", "exclude", "clear"):

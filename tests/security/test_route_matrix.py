@@ -18,8 +18,13 @@ PUBLIC = {
     "main.healthz",
     "auth.login",
     "auth.register",
+    "password.forgot_password",
+    "password.reset_password",  # the one-time token in the URL is the credential
+    "confirm.confirm",  # likewise
     "static",
 }
+# Operator pages: anonymous visitors and merchants get 404 (the pages do not exist for them).
+ADMIN_ONLY_PREFIX = "admin."
 # Endpoints that change state on GET would be a bug; none may appear here.
 CSRF_EXEMPT: set[str] = set()
 
@@ -55,11 +60,36 @@ def test_every_non_public_route_requires_login(app, client):
         url = _sample_url(rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
+            if rule.endpoint.startswith(ADMIN_ONLY_PREFIX):
+                assert response.status_code == 404, (rule.endpoint, method, response.status_code)
+                checked += 1
+                continue
             assert response.status_code in (302, 401, 400), (rule.endpoint, method, response.status_code)
             if response.status_code == 302:
                 assert "/login" in response.headers["Location"], (rule.endpoint, method)
             checked += 1
     assert checked > 5
+
+
+def test_every_admin_route_is_404_for_a_merchant_and_open_to_an_operator(app, make_user, db):
+    merchant = make_user(email="merchant@example.ru")
+    operator = make_user(email="operator@example.ru")
+    db.session.execute(User.__table__.update().where(User.id == operator.id).values(is_admin=True))
+    db.session.commit()
+    clients = {}
+    for who, user in (("merchant", merchant), ("operator", operator)):
+        clients[who] = app.test_client()
+        clients[who].post("/login", data={"email": user.email, "password": "correct horse battery"})
+    admin_rules = [rule for rule in _routes(app) if rule.endpoint.startswith(ADMIN_ONLY_PREFIX)]
+    assert len(admin_rules) >= 4
+    for rule in admin_rules:
+        url = _sample_url(rule).replace("/1/", f"/{merchant.id}/")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert clients["merchant"].open(url, method=method).status_code == 404, (rule.endpoint, method)
+            assert clients["operator"].open(url, method=method).status_code in (200, 303), (
+                rule.endpoint,
+                method,
+            )
 
 
 def test_sample_urls_match_their_routes(app):

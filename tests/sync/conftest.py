@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from evosync.db import utcnow
 from evosync.extensions import db as _db
-from evosync.sync.models import SyncConfig, SyncFilter
-from evosync.sync.settings import SyncSettings
+from evosync.rules.models import SyncConfig
+from evosync.sync.config.models import SyncSettings
 from tests.factories import connect_accounts
 
 FAST_RPS = 50
@@ -56,24 +56,14 @@ def include_stores(app, user_id: int, store_ids: list[str] | None = None) -> Non
     (default: every store)."""
     from evosync.catalog.models import CatalogStore
     from evosync.catalog.refresh import refresh_catalog
-    from evosync.catalog.service import get_or_create_config
     from evosync.connections.clients import evotor_client_for
+    from evosync.rules.service import set_rule
 
     with app.app_context():
         refresh_catalog(user_id, evotor_client_for(user_id), lambda *a: None)
-        config = get_or_create_config(user_id)
-        for store in _db.session.scalars(select(CatalogStore).where(CatalogStore.user_id == user_id)):
-            if store_ids is not None and store.evotor_id not in store_ids:
-                continue
-            _db.session.add(
-                SyncFilter(
-                    sync_config_id=config.id,
-                    entity_type="store",
-                    entity_id=store.evotor_id,
-                    entity_name=store.name,
-                    filter_mode="include",
-                )
-            )
+        for store in _db.session.scalars(select(CatalogStore).where(CatalogStore.user_id == user_id)).all():
+            if store_ids is None or store.evotor_id in store_ids:
+                set_rule(user_id, "store", store.evotor_id, "include", store.name)
         _db.session.commit()
 
 
@@ -88,7 +78,7 @@ def shop(app, make_user, sandbox):
 @pytest.fixture
 def sync(app):
     """sync(user_id, **kw) runs one user's sync now and returns the Outcome."""
-    from evosync.sync.runner import run_user
+    from evosync.sync.engine.runner import run_user
 
     def _sync(user_id: int, trigger: str = "cron", **kw):
         with app.app_context():

@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evosync.sync import items as I
-from evosync.sync.planner import ACTIVE, HIDDEN, Mapped, album_titles, make_plan
+from evosync.sync.engine import items as I
+from evosync.sync.engine.planner import ACTIVE, HIDDEN, Mapped, album_titles, make_plan
 
 SETTINGS = I.ItemSettings(category_id=1, price_multiplier=Decimal("1.00"), send_stock=True)
 

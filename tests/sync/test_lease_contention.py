@@ -11,8 +11,9 @@ import time
 from sqlalchemy import select
 
 from evosync.extensions import db as _db
-from evosync.sync import lease as leases
-from evosync.sync.models_runs import SyncLease, SyncRun, SyncVkItem
+from evosync.sync.engine import lease as leases
+from evosync.sync.engine.models import SyncLease, SyncVkItem
+from evosync.sync.runs.models import SyncRun
 from tests.sync.conftest import live_items
 from tests.sync.helpers import start_sync
 

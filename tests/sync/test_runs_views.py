@@ -7,7 +7,7 @@ import time
 from sqlalchemy import select
 
 from evosync.extensions import db as _db
-from evosync.sync.models_runs import SyncRun, SyncRunError
+from evosync.sync.runs.models import SyncRun, SyncRunError
 from tests.sync.conftest import connect, live_items
 
 
@@ -76,8 +76,8 @@ def test_another_users_error_is_404(app, client, make_user, login, sandbox):
 
 def test_a_run_after_all_rules_were_reset_is_skipped_without_vk_writes(app, shop, sandbox, sync):
     """No rules would pass the whole catalog: the runner skips the user instead (even with --user)."""
-    from evosync.catalog.service import reset_rules
-    from evosync.sync.runner import ready_user_ids
+    from evosync.rules.service import reset_rules
+    from evosync.sync.engine.runner import ready_user_ids
     from tests.sync.conftest import write_calls
 
     with app.app_context():
@@ -96,8 +96,8 @@ def test_a_run_left_running_by_a_dead_worker_is_not_shown_as_running(app, auth_c
 
     from evosync.db import utcnow
     from evosync.jobs.models import Job
-    from evosync.sync.models_runs import SyncLease
-    from evosync.sync.runner import MANUAL_KIND
+    from evosync.sync.engine.models import SyncLease
+    from evosync.sync.engine.outcomes import MANUAL_KIND
 
     connect(app, user.id, sandbox)
     past = utcnow() - timedelta(minutes=10)
@@ -127,7 +127,7 @@ def test_a_run_left_running_by_a_dead_worker_is_not_shown_as_running(app, auth_c
 
 
 def test_a_run_under_a_live_lease_is_shown_as_running(app, auth_client, user, sandbox):
-    from evosync.sync import lease
+    from evosync.sync.engine import lease
 
     connect(app, user.id, sandbox)
     with app.app_context():
@@ -160,7 +160,7 @@ def test_retry_while_a_sync_is_running_keeps_the_errors(app, auth_client, user, 
 
     from evosync.db import utcnow
     from evosync.jobs.models import Job
-    from evosync.sync.runner import MANUAL_KIND
+    from evosync.sync.engine.outcomes import MANUAL_KIND
 
     connect(app, user.id, sandbox)
     with app.app_context():

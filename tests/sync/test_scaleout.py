@@ -1,5 +1,5 @@
 """Scale-out: several `flask sync run` "hosts" on one PostgreSQL share the users without overlap, and a
-killed host's users are picked up once its leases expire (issue 8, reliability targets E1/E5/D8)."""
+killed host's users are picked up once its leases expire (docs/reliability.md E1/E5/D8)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db as _db
-from evosync.sync.models import SyncConfig
-from evosync.sync.models_runs import SyncLease, SyncRun
+from evosync.rules.models import SyncConfig
+from evosync.sync.engine.models import SyncLease
+from evosync.sync.runs.models import SyncRun
 from tests.factories import connect_accounts
 from tests.sync.conftest import include_stores
 from tests.sync.helpers import ROOT, cli_env, flask_cmd

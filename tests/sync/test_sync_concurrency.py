@@ -11,10 +11,11 @@ from evosync.catalog.decisions import evaluate_catalog
 from evosync.catalog.models import CatalogGroup
 from evosync.db import utcnow
 from evosync.extensions import db as _db
-from evosync.sync import lease as leases
-from evosync.sync.models import SyncConfig, SyncFilter
-from evosync.sync.models_runs import SyncLease, SyncRun
-from evosync.sync.settings import SyncSettings
+from evosync.rules.service import set_rule
+from evosync.sync.config.models import SyncSettings
+from evosync.sync.engine import lease as leases
+from evosync.sync.engine.models import SyncLease
+from evosync.sync.runs.models import SyncRun
 from tests.sync.conftest import connect, live_items
 from tests.sync.helpers import start_sync
 
@@ -88,7 +89,7 @@ def test_lost_lease_stops_the_run_without_writing(app, shop, sandbox, sync):
 
 
 def test_ten_users_three_failing_the_other_seven_succeed(app, make_user, sandbox, monkeypatch):
-    from evosync.sync import runner
+    from evosync.sync.engine import runner
 
     users = [make_user() for _ in range(10)]
     for user in users:
@@ -114,12 +115,15 @@ def test_ten_users_three_failing_the_other_seven_succeed(app, make_user, sandbox
         return real_refresh(user_id, client, progress)
 
     monkeypatch.setattr(runner, "refresh_catalog", refresh)
+    result = app.test_cli_runner().invoke(args=["sync", "run"])
+    assert result.exit_code == 1, result.output  # one user's run failed
     with app.app_context():
-        results = {o.user_id: o for o in runner.run_all()}
+        runs = _db.session.scalars(select(SyncRun).order_by(SyncRun.id)).all()
+        results = {run.user_id: run for run in runs}
     assert results[broken_vk].status == "skipped"
     assert results[broken_evotor].status == "skipped"
     assert results[crashing].status == "failed"
-    ok = [uid for uid, o in results.items() if o.status == "succeeded"]
+    ok = [uid for uid, run in results.items() if run.status == "succeeded"]
     assert sorted(ok) == sorted(u.id for u in users if u.id not in (broken_vk, broken_evotor, crashing))
 
 
@@ -128,17 +132,7 @@ def _exclude_group(app, user_id) -> tuple[str, set[str]]:
         group = _db.session.scalar(
             select(CatalogGroup).where(CatalogGroup.user_id == user_id, CatalogGroup.product_count > 2)
         )
-        config = _db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
-        _db.session.add(
-            SyncFilter(
-                sync_config_id=config.id,
-                entity_type="group",
-                entity_id=group.evotor_id,
-                entity_name=group.name,
-                filter_mode="exclude",
-                parent_entity_id=group.store_id,
-            )
-        )
+        set_rule(user_id, "group", group.evotor_id, "exclude", group.name, group.store_id)
         _db.session.commit()
         # the group and its subgroups leave the selection
         out = evaluate_catalog(user_id).products

@@ -1,4 +1,4 @@
-"""Crash consistency (reliability-targets §3, D2): a real `flask sync run` SIGKILLed at seeded random
+"""Crash consistency (docs/reliability.md, D2): a real `flask sync run` SIGKILLed at seeded random
 moments, the catalog and VK changed between rounds, then a clean rerun → no duplicate, no orphan, no
 pending intent, every selected product in VK exactly once, and one more run writes nothing.
 """
@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from evosync.extensions import db as _db
-from evosync.sync import source
-from evosync.sync.lease import ABANDONED_RU
-from evosync.sync.models_runs import SyncLease, SyncRun, SyncVkItem
+from evosync.sync.engine import source
+from evosync.sync.engine.lease import ABANDONED_RU
+from evosync.sync.engine.models import SyncLease, SyncVkItem
+from evosync.sync.runs.models import SyncRun
 from tests.sync.conftest import live_items, write_calls
 from tests.sync.helpers import cli_env, flask_cmd, start_sync
 

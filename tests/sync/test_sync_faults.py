@@ -1,4 +1,4 @@
-"""The SPEC §8 error policy against the sandbox's faults, on both databases."""
+"""The error policy (docs/sync.md) against the sandbox's faults, on both databases."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from evosync.connections.models import Connection
 from evosync.extensions import db as _db
-from evosync.sync.models import SyncConfig
-from evosync.sync.models_runs import SyncRun, SyncRunError
-from evosync.sync.settings import SyncSettings
+from evosync.rules.models import SyncConfig
+from evosync.sync.config.models import SyncSettings
+from evosync.sync.runs.models import SyncRun, SyncRunError
 from tests.sync.conftest import live_items
 
 

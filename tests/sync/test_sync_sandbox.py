@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct
 from evosync.extensions import db as _db
-from evosync.sync.models_runs import SyncRun
+from evosync.sync.runs.models import SyncRun
 from tests.sync.conftest import live_items, write_calls
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from evosync.extensions import db as _db
 
-# SPEC §4's worked example: S1 with groups A, B (child B1); a1 ∈ A, b1 ∈ B1, r outside any group; plus S2.
+# The worked example of docs/filters.md: S1 with groups A, B (child B1); a1 ∈ A, b1 ∈ B1, r outside any group; plus S2.
 # Names carry quotes, a newline and an emoji: the JSON must stay valid.
 STORES = [("S1", 'Магазин "Центр"'), ("S2", "Склад\nвторой 🏪")]
 GROUPS = [("A", "S1", None, "Кофе"), ("B", "S1", None, 'Чай "Листовой"'), ("B1", "S1", "B", "Улун 🍵")]
@@ -71,24 +71,13 @@ def seed_catalog(app):
 @pytest.fixture
 def add_rule(app):
     """add_rule(user, entity_type, entity_id, mode, name="", parent=None) stores one sync_filters row."""
-    from evosync.catalog.service import get_or_create_config
-    from evosync.sync.models import SyncFilter
+    from evosync.rules.service import set_rule
 
     def _add(
         user, entity_type: str, entity_id: str, mode: str, name: str = "", parent: str | None = None
     ) -> None:
         with app.app_context():
-            config = get_or_create_config(user.id)
-            _db.session.add(
-                SyncFilter(
-                    sync_config_id=config.id,
-                    entity_type=entity_type,
-                    entity_id=entity_id,
-                    entity_name=name or entity_id,
-                    filter_mode=mode,
-                    parent_entity_id=parent,
-                )
-            )
+            set_rule(user.id, entity_type, entity_id, mode, name, parent)
             _db.session.commit()
 
     return _add
@@ -123,9 +112,9 @@ def connect(app):
 @pytest.fixture
 def switch(app):
     """switch(user, enabled=True, confirmed=True, paused=None): set the config and pause state directly."""
-    from evosync.catalog.service import get_or_create_config
     from evosync.db import utcnow
-    from evosync.sync.config_service import get_or_create_settings
+    from evosync.rules.service import get_or_create_config
+    from evosync.sync.config.service import get_or_create_settings
 
     def _switch(user, enabled: bool = True, confirmed: bool = True, paused: str | None = None) -> None:
         with app.app_context():
@@ -153,10 +142,8 @@ def ready_shop(user, seed_catalog, add_rule, connect, switch):
 @pytest.fixture(autouse=True)
 def first_runs(monkeypatch) -> list[int]:
     """Record «Подтвердить и запустить» kicking the engine's first run instead of starting a sync thread."""
+    from evosync.sync.config import views
+
     started: list[int] = []
-    try:
-        from evosync.sync import runner
-    except ImportError:
-        return started
-    monkeypatch.setattr(runner, "start_manual_sync", lambda app, user_id, **kw: started.append(user_id))
+    monkeypatch.setattr(views, "start_manual_sync", lambda app, user_id, **kw: started.append(user_id))
     return started

@@ -1,4 +1,4 @@
-"""`flask sync-config`: the SPEC §7 JSON contract (key order, modes, rule objects, `resolved`, errors)."""
+"""`flask sync-config`: the JSON contract of docs/sync-config.md (key order, modes, rule objects, `resolved`, errors)."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_output_is_utf8_not_escaped_and_valid_for_awkward_names(runner, user, se
     assert data["resolved"]["include_group_names"] == ['Улун "🍵"\nновинка\\']
 
 
-# SPEC §4's worked examples on the nested catalog (B1 is B's child); S2 holds product s2p.
+# The worked examples of docs/filters.md on the nested catalog (B1 is B's child); S2 holds product s2p.
 @pytest.mark.parametrize(
     ("rules", "stores", "groups", "products"),
     [

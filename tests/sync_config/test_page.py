@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
@@ -24,7 +23,7 @@ def page(client) -> str:
 
 
 def config_state(app, user) -> tuple[bool, object]:
-    from evosync.sync.config_service import get_config
+    from evosync.sync.config.service import get_config
 
     with app.app_context():
         config = get_config(user.id)
@@ -148,14 +147,11 @@ def test_confirm_sets_confirmed_at(
     assert status_of(html) == ("active", "Активна")
     assert "Настройки подтверждены" in html
     assert config_state(app, user)[1] is not None
-    if importlib.util.find_spec("evosync.sync.runner"):
-        assert first_runs == [user.id] and "Первая синхронизация запущена" in html
-    else:
-        assert "при следующем запуске планировщика" in html
+    assert first_runs == [user.id] and "Первая синхронизация запущена" in html
 
 
 def test_confirm_lifts_an_engine_pause(app, auth_client, user, seed_catalog, add_rule, connect, switch):
-    from evosync.sync.config_service import is_ready
+    from evosync.sync.config.service import is_ready
 
     seed_catalog(user)
     connect(user)
@@ -208,8 +204,10 @@ def test_rule_changes_after_confirmation_are_listed(
     app, auth_client, user, seed_catalog, add_rule, connect, switch
 ):
     from evosync.catalog import queries
-    from evosync.catalog.service import remove_rule, set_filter
+    from evosync.catalog.service import set_filter
     from evosync.extensions import db
+    from evosync.rules import queries as rules_queries
+    from evosync.rules.service import remove_rule
 
     seed_catalog(user)
     connect(user)
@@ -220,7 +218,7 @@ def test_rule_changes_after_confirmation_are_listed(
     assert 'id="sync-changes"' not in page(auth_client)
     with app.app_context():
         set_filter(user.id, "group", queries.get_entity_for_user(user.id, "group", "B"), "exclude")
-        remove_rule(user.id, next(r for r in queries.rules(user.id) if r.entity_id == "A"))
+        remove_rule(user.id, next(r for r in rules_queries.rules(user.id) if r.entity_id == "A"))
         db.session.commit()
     html = page(auth_client)
     assert status_of(html)[0] == "active"  # the confirmation stands
@@ -231,14 +229,14 @@ def test_rule_changes_after_confirmation_are_listed(
 
 
 def test_bulk_rule_reset_counts_as_a_change(app, auth_client, ready_shop):
-    from evosync.catalog.service import reset_rules
     from evosync.extensions import db
-    from evosync.sync.config_service import get_settings
+    from evosync.rules.queries import rules_changed_at
+    from evosync.rules.service import reset_rules
 
     with app.app_context():
         reset_rules(ready_shop.id)
         db.session.commit()
-        assert get_settings(ready_shop.id).rules_changed_at is not None
+        assert rules_changed_at(ready_shop.id) is not None
 
 
 def test_summary_counts(auth_client, user, seed_catalog, add_rule):
@@ -255,11 +253,6 @@ def test_summary_counts(auth_client, user, seed_catalog, add_rule):
         ("Группы", "все, кроме исключённых", "0", "1"),
         ("Товары", "все, кроме исключённых", "0", "1"),
     ]
-
-
-def test_page_has_the_runs_slot_include(app):
-    source = app.jinja_env.loader.get_source(app.jinja_env, "sync/page.html")[0]
-    assert '{% include "sync/_runs_slot.html" ignore missing %}' in source
 
 
 def test_post_without_csrf_is_refused_and_changes_nothing(app, make_app, app_config, user, login, add_rule):

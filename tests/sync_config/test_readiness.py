@@ -48,7 +48,7 @@ def test_all_is_an_empty_array_when_nobody_is_ready(runner, user):
 def test_not_ready_is_absent_with_a_reason(
     app, runner, user, seed_catalog, add_rule, connect, switch, setup, reason
 ):
-    from evosync.sync.config_service import is_ready, readiness
+    from evosync.sync.config.service import is_ready, readiness
 
     seed_catalog(user)
     add_rule(user, "store", "S1", "include")
@@ -84,7 +84,7 @@ def test_warning_connection_still_counts_as_working(
 
 
 def test_a_ready_user_has_ready_true(app, runner, ready_shop):
-    from evosync.sync.config_service import readiness
+    from evosync.sync.config.service import readiness
 
     with app.app_context():
         assert readiness(ready_shop.id) == (True, "готова к синхронизации")
@@ -93,9 +93,9 @@ def test_a_ready_user_has_ready_true(app, runner, ready_shop):
 
 def test_reset_rules_makes_the_user_not_ready_everywhere(app, runner, auth_client, ready_shop):
     """«Сбросить все» leaves no rules: page «Не настроено», not ready, no cron run, manual run refused."""
-    from evosync.sync.config_service import readiness
-    from evosync.sync.models_runs import SyncRun
-    from evosync.sync.runner import ready_user_ids
+    from evosync.sync.config.service import readiness
+    from evosync.sync.engine.runner import ready_user_ids
+    from evosync.sync.runs.models import SyncRun
 
     assert ready_ids(runner) == [ready_shop.id]
     assert auth_client.post("/catalog/rules/reset", headers={"HX-Request": "true"}).status_code == 200
@@ -125,7 +125,7 @@ def test_a_connection_pause_lifts_once_the_connections_work_again(
     from evosync.connections.models import Connection
     from evosync.db import utcnow
     from evosync.extensions import db
-    from evosync.sync.config_service import get_or_create_settings, readiness
+    from evosync.sync.config.service import get_or_create_settings, readiness
 
     seed_catalog(user)
     add_rule(user, "store", "S1", "include")
@@ -164,7 +164,7 @@ def test_a_market_off_pause_stays_while_market_is_still_off(
     from evosync.connections.models import Connection
     from evosync.db import utcnow
     from evosync.extensions import db
-    from evosync.sync.config_service import get_or_create_settings
+    from evosync.sync.config.service import get_or_create_settings
 
     seed_catalog(user)
     add_rule(user, "store", "S1", "include")

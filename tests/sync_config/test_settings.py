@@ -29,7 +29,7 @@ def upload(client, data: bytes, filename: str = "x.png"):
 
 
 def settings_of(app, user):
-    from evosync.sync.config_service import get_settings
+    from evosync.sync.config.service import get_settings
 
     with app.app_context():
         return get_settings(user.id)
@@ -165,7 +165,7 @@ def vk_connected(app, user, sandbox):
         connection.status = "ok"
         connection.vk_group_id = sandbox.vk_group_id
         db.session.commit()
-    from evosync.sync.settings_service import forget_categories
+    from evosync.sync.config.settings import forget_categories
 
     forget_categories()
     yield user
@@ -199,23 +199,24 @@ def test_categories_without_vk_say_so(auth_client, user):
 
 
 @pytest.mark.parametrize("who", ["get_or_create_settings", "pause"])
-def test_settings_row_created_while_a_rule_change_creates_it_too(app, user, who):
-    """A rule change (mark_rules_changed's upsert) creates the settings row while /sync or the engine
-    creates it too: no IntegrityError, one row carrying both changes."""
+def test_settings_row_created_by_two_writers_at_once(app, user, who):
+    """/sync creates the settings row while another request (or the engine) creates it too: no
+    IntegrityError, one row carrying both changes."""
     import threading
     import time
 
     from evosync.extensions import db
-    from evosync.sync import outcomes
-    from evosync.sync.config_service import get_or_create_settings
-    from evosync.sync.settings import SyncSettings, mark_rules_changed
+    from evosync.sync.config.models import SyncSettings, ensure_settings
+    from evosync.sync.config.service import get_or_create_settings
+    from evosync.sync.engine import outcomes
 
     upserted, failures = threading.Event(), []
 
     def rule_change() -> None:
         with app.app_context():
             try:
-                mark_rules_changed(user.id)
+                ensure_settings(user.id).price_multiplier = 2
+                db.session.flush()
                 upserted.set()
                 time.sleep(0.5)  # hold the uncommitted row while the other side looks for it
                 db.session.commit()
@@ -240,5 +241,5 @@ def test_settings_row_created_while_a_rule_change_creates_it_too(app, user, who)
     assert failures == []
     with app.app_context():
         rows = db.session.query(SyncSettings).filter_by(user_id=user.id).all()
-        assert len(rows) == 1 and rows[0].rules_changed_at is not None
+        assert len(rows) == 1 and rows[0].price_multiplier == 2
         assert (rows[0].paused_code == "captcha") == (who == "pause")

@@ -42,7 +42,7 @@ def _worker_env(app) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVOSYNC_")}
     for key in ("DATABASE_URL", "TOKEN_KEYS", "EVOTOR_API_URL", "VK_API_URL"):
         env[f"EVOSYNC_{key}"] = str(app.config[key])
-    env.update(EVOSYNC_ENV="testing", EVOSYNC_TASKS_URL="database", EVOSYNC_SECRET_KEY="w" * 40)
+    env.update(EVOSYNC_ENV="testing", EVOSYNC_TASKS_URL=app.config["TASKS_URL"], EVOSYNC_SECRET_KEY="w" * 40)
     return env
 
 

@@ -1,0 +1,1 @@
+"""Mail notifications to merchants: switches per kind, one mail per problem per day."""

@@ -1,0 +1,42 @@
+"""Read-only selects over a user's rule rows, shared by the catalog, the sync and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from evosync.extensions import db
+from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
+from evosync.rules.types import Rule
+
+
+def sync_config(user_id: int) -> SyncConfig | None:
+    """The user's sync config row, or None."""
+    return db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
+
+
+def rules(user_id: int) -> list[SyncFilter]:
+    """All the user's filter rules, oldest first."""
+    return list(
+        db.session.scalars(
+            select(SyncFilter).join(SyncConfig).where(SyncConfig.user_id == user_id).order_by(SyncFilter.id)
+        )
+    )
+
+
+def get_rule_for_user(user_id: int, rule_id: int) -> SyncFilter | None:
+    """The rule if it belongs to the user, else None."""
+    return db.session.scalar(
+        select(SyncFilter).join(SyncConfig).where(SyncFilter.id == rule_id, SyncConfig.user_id == user_id)
+    )
+
+
+def rules_changed_at(user_id: int) -> datetime | None:
+    """When the user's rules last changed, or None if they never did."""
+    return db.session.scalar(select(RuleSetStamp.changed_at).where(RuleSetStamp.user_id == user_id))
+
+
+def to_rules(rows: list[SyncFilter]) -> list[Rule]:
+    """Engine rules from ``sync_filters`` rows."""
+    return [Rule(r.entity_type, r.entity_id, r.filter_mode, r.entity_name) for r in rows]

@@ -1,0 +1,1 @@
+"""The sync engine: planner inputs → item mapping → plan (pure) → reconcile → apply; photos, lease, outcomes."""

@@ -1,0 +1,1 @@
+"""Run history: run and error rows, history queries and views, `flask sync run`."""

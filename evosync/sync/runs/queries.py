@@ -1,0 +1,114 @@
+"""Read-only lookups for the runs part of /sync: recent runs, the running one, item errors, the chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from evosync.db import as_utc, utcnow
+from evosync.extensions import db
+from evosync.jobs.models import RUNNING, Job
+from evosync.sync.engine import lease
+from evosync.sync.engine.outcomes import MANUAL_KIND
+from evosync.sync.runs.models import SyncRun, SyncRunError
+
+CHART_RUNS = 20
+CHART_W, CHART_H, BAR_GAP = 320, 80, 2
+STATUS_COLOURS = {
+    "succeeded": "#198754",
+    "partial": "#fd7e14",
+    "failed": "#dc3545",
+    "skipped": "#6c757d",
+    "running": "#0d6efd",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One run in the SVG chart."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    colour: str
+    title: str
+
+
+def recent_runs(user_id: int, limit: int = 10) -> list[SyncRun]:
+    """The user's latest runs, newest first."""
+    return list(
+        db.session.scalars(
+            select(SyncRun).where(SyncRun.user_id == user_id).order_by(SyncRun.id.desc()).limit(limit)
+        )
+    )
+
+
+def running(user_id: int) -> SyncRun | Job | None:
+    """The user's run in progress, or the manual-sync job that is about to start one.
+
+    Only live work counts: a run row still marked running whose lease is free, expired or held for another
+    run, or a job whose lease expired, belongs to a process that died — showing it would leave /sync saying
+    «Синхронизация выполняется…» for ever.
+    """
+    held = lease.holder(user_id)
+    if held is not None and held.run_id is not None:
+        run = db.session.scalar(
+            select(SyncRun).where(
+                SyncRun.id == held.run_id, SyncRun.user_id == user_id, SyncRun.status == "running"
+            )
+        )
+        if run is not None:
+            return run
+    job = db.session.scalar(
+        select(Job).where(Job.user_id == user_id, Job.kind == MANUAL_KIND, Job.status == RUNNING)
+    )
+    if job is not None and as_utc(job.lease_expires_at) >= utcnow():
+        return job
+    return None
+
+
+def open_errors(user_id: int) -> list[SyncRunError]:
+    """Item errors of the user's latest run that had any, not yet retried."""
+    run_id = db.session.scalar(
+        select(SyncRunError.run_id)
+        .where(SyncRunError.user_id == user_id)
+        .order_by(SyncRunError.run_id.desc())
+        .limit(1)
+    )
+    if run_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(SyncRunError)
+            .where(SyncRunError.run_id == run_id, SyncRunError.user_id == user_id)
+            .where(SyncRunError.retried_at.is_(None))
+            .order_by(SyncRunError.id)
+        )
+    )
+
+
+def get_error_for_user(user_id: int, error_id: int) -> SyncRunError | None:
+    """One item error if it belongs to the user (else None → 404)."""
+    return db.session.scalar(
+        select(SyncRunError).where(SyncRunError.id == error_id, SyncRunError.user_id == user_id)
+    )
+
+
+def chart(runs: list[SyncRun]) -> list[Bar]:
+    """Bars for the recent runs, oldest on the left; height = VK writes, colour = status."""
+    runs = list(reversed(runs[:CHART_RUNS]))
+    if not runs:
+        return []
+    writes = [r.created + r.updated + r.hidden + r.deleted for r in runs]
+    top = max(max(writes), 1)
+    width = max(4, CHART_W // CHART_RUNS - BAR_GAP)
+    bars = []
+    for i, (run, n) in enumerate(zip(runs, writes, strict=True)):
+        height = max(3, round(n * (CHART_H - 4) / top))
+        title = f"№{run.id} {run.started_at:%d.%m %H:%M}: {run.status_ru}, изменений {n}, ошибок {run.failed}"
+        bars.append(
+            Bar(i * (width + BAR_GAP), CHART_H - height, width, height, STATUS_COLOURS[run.status], title)
+        )
+    return bars
