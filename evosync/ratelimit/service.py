@@ -6,21 +6,29 @@ slot whose ``free_at`` has passed, holds it while in flight, and on its response
 VK, whatever mix of web requests, workers and CLI commands share the token. Time is the database's clock
 on PostgreSQL (hosts' clocks may disagree) and the local clock on SQLite (one host). The margin absorbs
 network jitter between our clock and VK's. Taking a slot is one short transaction: SELECT … FOR UPDATE on
-PostgreSQL, BEGIN IMMEDIATE on SQLite. See docs/tasks.md.
+PostgreSQL, BEGIN IMMEDIATE on SQLite.
+
+Where the rows live: on PostgreSQL the app database. On SQLite a file of their own (``VK_RATE_SQLITE``,
+default ``instance/vk-rate.sqlite``): SQLite has one write lock per file, and a limiter that wrote to the
+app's file would wait behind — and hold up — every sync transaction (``database is locked``). See
+docs/tasks.md.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select, text, update
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 
 from evosync.db import write_transaction
 from evosync.extensions import db
@@ -34,6 +42,32 @@ MAX_POLL = 0.25
 
 slots = VkRateSlot.__table__
 _ensured: set[tuple[str, str, int]] = set()
+_side_engines: dict[str, Engine] = {}
+_side_lock = threading.Lock()
+
+
+def sqlite_slots_path(app: Flask) -> str:
+    """The SQLite file of the slot rows when the app database is SQLite."""
+    return app.config.get("VK_RATE_SQLITE") or os.path.join(app.instance_path, "vk-rate.sqlite")
+
+
+def slots_engine() -> Engine:
+    """The engine of the slot rows: the app's on PostgreSQL, a file of their own next to it on SQLite."""
+    if db.engine.dialect.name != "sqlite":
+        return db.engine
+    path = sqlite_slots_path(current_app)
+    engine = _side_engines.get(path)
+    if engine is None:
+        with _side_lock:
+            engine = _side_engines.get(path)
+            if engine is None:
+                # WAL and the busy timeout come from evosync/db.py's connect hook; the one small table is
+                # made here (IF NOT EXISTS: several processes may start at once), like Huey's own SQLite file.
+                engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+                with engine.begin() as conn:
+                    conn.execute(CreateTable(slots, if_not_exists=True))
+                _side_engines[path] = engine
+    return engine
 
 
 def _now(conn: Connection) -> float:
@@ -120,7 +154,7 @@ def shared_limiter(token: str, rps: int) -> Limiter | None:
     if not has_app_context():
         return None
     margin = float(current_app.config.get("VK_RATE_MARGIN", DEFAULT_MARGIN))
-    return DatabaseLimiter(db.engine, token_key(token), rps, margin=margin)
+    return DatabaseLimiter(slots_engine(), token_key(token), rps, margin=margin)
 
 
 def init_app(app: Flask) -> None:
