@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     # The workers' schedule: minutes between connection checks and between catalog refreshes (docs/tasks.md).
     "HEALTH_CHECK_MINUTES": 60,
     "CATALOG_REFRESH_MINUTES": 60,
+    # Minutes between a user's scheduled syncs (the latest run of any kind counts).
+    "SYNC_INTERVAL_MINUTES": 10,
+    # Threads `flask sync run` uses when no worker is running (users in parallel, each within VK_RPS).
+    "SYNC_CLI_THREADS": 8,
     "SANDBOX_URL": SANDBOX_DEFAULT_URL,
     # Sessions: server-side session rows; the cookie only names one (see auth/sessions.py).
     "SESSION_COOKIE_HTTPONLY": True,

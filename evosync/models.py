@@ -11,7 +11,7 @@ from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
 from evosync.sync.config.models import SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
-from evosync.tasks.models import TaskMark, huey_counter, huey_kv, huey_schedule, huey_task
+from evosync.tasks.models import TaskMark, TaskWorker, huey_counter, huey_kv, huey_schedule, huey_task
 
 __all__ = [
     "AccountToken",
@@ -37,6 +37,7 @@ __all__ = [
     "SyncSettings",
     "SyncVkItem",
     "TaskMark",
+    "TaskWorker",
     "User",
     "VkRateSlot",
     "huey_counter",

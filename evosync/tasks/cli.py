@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint
-from huey.consumer import Consumer
+from flask import Blueprint, current_app
 
-from evosync.tasks import jobs  # noqa: F401 - registers the tasks and the schedule
+from evosync.tasks import schedule  # noqa: F401 - registers the tasks and the schedule
 from evosync.tasks.queue import huey
+from evosync.tasks.workers import BeatingConsumer
 
 # A worker polls an empty queue with backoff up to this many seconds: a queued task starts within it.
 MAX_POLL_DELAY = 1.0
@@ -21,13 +21,9 @@ bp = Blueprint("tasks_cli", __name__, cli_group=None)
 )
 def worker(threads: int) -> None:
     """Run a task-queue consumer until SIGTERM / SIGINT (finishes running tasks first on SIGINT)."""
-    consumer = Consumer(
-        huey,
-        workers=threads,
-        worker_type="thread",
-        periodic=True,
-        check_worker_health=True,
-        max_delay=MAX_POLL_DELAY,
+    app = current_app._get_current_object()
+    consumer = BeatingConsumer(
+        huey, app, workers=threads, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY
     )
     click.echo(f"EvoSync worker: {threads} thread(s) on queue {huey.name!r}", err=True)
     consumer.run()

@@ -4,9 +4,9 @@ The web only enqueues: ``submit`` writes a ``queued`` job row, commits, and puts
 worker's task turns the row into the running job (lease, heartbeats, outcome — evosync/jobs/service.py).
 Until a worker takes it the page shows «в очереди: ждёт обработчика».
 
-The schedule (``schedule_tick``, every minute inside the workers) enqueues what is due per user. A
-``TaskMark`` row per (user, kind) — inserted by the tick that wins, deleted by the task when it ends —
-makes "queued at most once" hold however many workers and ticks there are. See docs/tasks.md.
+The schedule (evosync/tasks/schedule.py) queues what is due per user. A ``TaskMark`` row per (user, kind)
+— inserted by the tick that wins, deleted by the task when it ends — makes "queued at most once" hold
+however many workers and ticks there are (``place_mark``, ``clear_mark``). See docs/tasks.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from huey import crontab
 from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -30,7 +29,7 @@ from evosync.extensions import db
 from evosync.jobs.models import Job
 from evosync.jobs.service import JobBusy, JobFn, enqueue, run_queued
 from evosync.tasks.models import TaskMark
-from evosync.tasks.queue import periodic_task, task
+from evosync.tasks.queue import task
 
 log = logging.getLogger(__name__)
 
@@ -132,28 +131,3 @@ def due_refreshes() -> list[int]:
         .where(Connection.provider == "evotor", or_(CatalogState.user_id.is_(None), stale))
     )
     return list(db.session.scalars(query))
-
-
-def tick() -> dict[str, int]:
-    """Enqueue every due task whose (user, kind) mark this call placed; returns how many per kind."""
-    queued = {CHECK_KIND: 0, REFRESH_KIND: 0}
-    for user_id in due_checks():
-        if place_mark(user_id, CHECK_KIND):
-            check_connections_task(user_id)
-            queued[CHECK_KIND] += 1
-    for user_id in due_refreshes():
-        if place_mark(user_id, REFRESH_KIND):
-            job, created = enqueue(REFRESH_KIND, user_id)
-            db.session.commit()
-            if created:
-                run_job_task(job.id, REFRESH_KIND)
-                queued[REFRESH_KIND] += 1
-            else:
-                clear_mark(user_id, REFRESH_KIND)
-    return queued
-
-
-@periodic_task(crontab(minute="*"))
-def schedule_tick() -> None:
-    """Every minute, in every worker's scheduler (the marks keep it to one task per user and kind)."""
-    tick()

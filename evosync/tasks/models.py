@@ -75,3 +75,19 @@ class TaskMark(db.Model):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     enqueued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class TaskWorker(db.Model):
+    """A running `flask worker` (one row per consumer), beating every few seconds.
+
+    ``flask sync run`` sends its users through the queue only when some worker beat recently; a worker
+    deletes its row when it stops, and a row that stopped beating belongs to a worker that was killed.
+    """
+
+    __tablename__ = "task_workers"
+
+    worker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    threads: Mapped[int] = mapped_column(Integer)
+    beat_at: Mapped[datetime] = mapped_column(index=True)

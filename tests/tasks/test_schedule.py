@@ -15,8 +15,10 @@ from evosync.connections.service import save_tokens
 from evosync.db import utcnow
 from evosync.extensions import db as _db
 from evosync.jobs.models import Job
-from evosync.tasks.jobs import CHECK_KIND, tick
+from evosync.tasks.jobs import CHECK_KIND
 from evosync.tasks.models import TaskMark
+from evosync.tasks.schedule import tick
+from evosync.tasks.sync import SYNC_KIND
 from tests.tasks_plugin import wait_for
 
 USERS = 4
@@ -77,7 +79,7 @@ def test_eight_concurrent_ticks_queue_each_users_tasks_once_and_workers_run_them
     assert _count(db, Connection, Connection.last_check_at.is_not(None)) == USERS
     assert _count(db, CatalogState, CatalogState.refreshed_at.is_not(None)) == USERS
     # Nothing is due any more: the next ticks queue nothing.
-    assert all(r == {CHECK_KIND: 0, REFRESH_KIND: 0} for r in _ticks(app, 8))
+    assert all(r == {CHECK_KIND: 0, REFRESH_KIND: 0, SYNC_KIND: 0} for r in _ticks(app, 8))
     assert _count(db, Job) == USERS
 
 
