@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Blueprint, current_app
 
@@ -21,6 +23,8 @@ bp = Blueprint("tasks_cli", __name__, cli_group=None)
 )
 def worker(threads: int) -> None:
     """Run a task-queue consumer until SIGTERM / SIGINT (finishes running tasks first on SIGINT)."""
+    # Workers log to stderr (journald under systemd): task starts, failures with their tracebacks.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()
     consumer = BeatingConsumer(
         huey, app, workers=threads, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY

@@ -1,6 +1,6 @@
 """A separate process that calls VK with one token as fast as its limiter lets it (the shared-limit tests).
 
-Usage: python -m tests.ratelimit.hammer DATABASE_URL VK_API_URL TOKEN CALLS RPS
+Usage: python -m tests.ratelimit.hammer DATABASE_URL VK_API_URL TOKEN CALLS RPS VK_RATE_SQLITE
 Prints the wall time of its calls in seconds.
 """
 
@@ -13,7 +13,7 @@ from evosync import create_app
 from evosync.vk import VkClient
 
 
-def main(database_url: str, vk_url: str, token: str, calls: int, rps: int) -> None:
+def main(database_url: str, vk_url: str, token: str, calls: int, rps: int, slots_file: str) -> None:
     app = create_app(
         {
             "ENV": "testing",
@@ -21,6 +21,7 @@ def main(database_url: str, vk_url: str, token: str, calls: int, rps: int) -> No
             "SECRET_KEY": "hammer-" + "x" * 40,
             "DATABASE_URL": database_url,
             "TASKS_URL": "memory://",
+            "VK_RATE_SQLITE": slots_file,
         }
     )
     with app.app_context():
@@ -32,4 +33,4 @@ def main(database_url: str, vk_url: str, token: str, calls: int, rps: int) -> No
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])

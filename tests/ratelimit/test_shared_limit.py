@@ -10,6 +10,7 @@ import threading
 from sqlalchemy import func, select
 
 from evosync.ratelimit.models import VkRateSlot
+from evosync.ratelimit.service import slots_engine
 from evosync.vk import VkClient
 from evosync.vk.ratelimit import token_key
 from tests.vk.test_ratelimit_unit import max_in_window
@@ -22,7 +23,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def _hammer(app, token: str, vk_url: str) -> list[subprocess.Popen]:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    cmd = [sys.executable, "-m", "tests.ratelimit.hammer", url, vk_url, token, str(CALLS), str(RPS)]
+    slots_file = app.config["VK_RATE_SQLITE"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.ratelimit.hammer",
+        url,
+        vk_url,
+        token,
+        str(CALLS),
+        str(RPS),
+        slots_file,
+    ]
     return [
         subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(PROCESSES)
@@ -54,9 +66,10 @@ def test_processes_sharing_a_token_never_exceed_vk_rps_at_the_sandbox(app, db, s
     assert len(stamps) == PROCESSES * CALLS + 6
     assert max_in_window(stamps, 1.0) <= RPS
     assert counters["all"].get("vk_rate_limited", 0) == 0
-    slots = db.session.scalar(
-        select(func.count()).select_from(VkRateSlot).where(VkRateSlot.token_hash == token_key(token))
-    )
+    with slots_engine().connect() as conn:  # the app database on PostgreSQL, the limiter's own file on SQLite
+        slots = conn.scalar(
+            select(func.count()).select_from(VkRateSlot).where(VkRateSlot.token_hash == token_key(token))
+        )
     assert slots == RPS  # the rows hold the token's hash, never the token
 
 
