@@ -70,12 +70,13 @@ def _interval() -> timedelta:
 
 
 def due_syncs() -> list[int]:
-    """Ready users whose latest run started more than ``SYNC_INTERVAL_MINUTES`` ago (or who never ran)."""
-    latest = dict(
-        db.session.execute(
-            select(SyncRun.user_id, func.max(SyncRun.started_at)).group_by(SyncRun.user_id)
-        ).all()
-    )
+    """Ready users whose latest finished run started more than ``SYNC_INTERVAL_MINUTES`` ago (or none).
+
+    A run still marked running is left out: either its lease is alive (``queue_scheduled_sync`` then skips
+    the user) or its process died, and the user is due again at once.
+    """
+    finished = select(SyncRun.user_id, func.max(SyncRun.started_at)).where(SyncRun.finished_at.is_not(None))
+    latest = dict(db.session.execute(finished.group_by(SyncRun.user_id)).all())
     before = utcnow() - _interval()
     return [uid for uid in ready_user_ids() if latest.get(uid) is None or as_utc(latest[uid]) < before]
 

@@ -117,7 +117,9 @@ def test_twenty_users_on_two_workers_sync_once_each_in_parallel_within_each_toke
         errs = [_stop(w) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [e[-2000:] for e in errs]
     runs = _runs(app)
-    assert sorted(r.user_id for r in runs) == sorted(u.id for u in users)  # every user once, no duplicate
+    assert sorted(r.user_id for r in runs) == sorted(u.id for u in users), [
+        (r.user_id, r.status, r.message, r.trigger, str(r.started_at), str(r.finished_at)) for r in runs
+    ]  # every user once, no duplicate
     assert [(r.status, r.message) for r in runs if r.status != "succeeded"] == []
     assert len({r.owner.split(":")[1] for r in runs}) == 2  # both workers took users
     spans = sorted((as_utc(r.started_at), as_utc(r.finished_at)) for r in runs)

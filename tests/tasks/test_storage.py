@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from huey.constants import EmptyData
 
 from evosync.tasks.queue import huey, task
@@ -19,6 +20,12 @@ ran_lock = threading.Lock()
 def record(n: int) -> None:
     with ran_lock:
         ran.append(n)
+
+
+@pytest.fixture
+def app_config(app_config):
+    """The queue in the app database (EvoSync's SQL storage) on both backends."""
+    return {**app_config, "TASKS_URL": "database"}
 
 
 def test_the_app_database_queue_uses_the_sql_storage(queue, backend):
