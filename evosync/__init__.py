@@ -29,6 +29,7 @@ from evosync.db import as_utc
 from evosync.extensions import csrf, db, limiter, mail, migrate
 from evosync.goods.views import bp as goods_bp
 from evosync.main.views import bp as main_bp
+from evosync.ratelimit.service import init_app as init_vk_rate_limit
 from evosync.routing import install_converters
 from evosync.sync.config.cli import bp as sync_config_cli
 from evosync.sync.config.views import bp as sync_bp
@@ -108,6 +109,7 @@ def _init_extensions(app: Flask) -> None:
     init_oauth(app)
     init_login(app)
     init_tasks(app)
+    init_vk_rate_limit(app)
 
 
 def _quiet_secret_loggers() -> None:

@@ -46,12 +46,25 @@ DEFAULTS: dict[str, Any] = {
     # VK ID rights by name, space-separated; VK ID has no `offline` (a refresh token keeps access). docs/vk-scopes.md
     "VK_SCOPE": "market photos groups",
     "VK_RPS": 3,
+    # Seconds added to every VK request slot's window, against network jitter (see evosync/ratelimit/).
+    "VK_RATE_MARGIN": 0.1,
+    # The per-token limit lives in the app database, shared by every process and host.
+    "VK_SHARED_RATE_LIMIT": True,
+    # With a SQLite app database the slot rows live in a file of their own: None = instance/vk-rate.sqlite.
+    "VK_RATE_SQLITE": None,
     "VK_DEFAULT_CATEGORY_ID": None,
     # Number of trusted reverse proxies in front of the app (nginx = 1); 0 trusts no X-Forwarded-* header.
     "PROXY_HOPS": 0,
     "SANDBOX": False,
     # Task queue storage: None = a SQLite file in instance/ (separate from the app database).
     "TASKS_URL": None,
+    # The workers' schedule: minutes between connection checks and between catalog refreshes (docs/tasks.md).
+    "HEALTH_CHECK_MINUTES": 60,
+    "CATALOG_REFRESH_MINUTES": 60,
+    # Minutes between a user's scheduled syncs (the latest run of any kind counts).
+    "SYNC_INTERVAL_MINUTES": 10,
+    # Threads `flask sync run` uses when no worker is running (users in parallel, each within VK_RPS).
+    "SYNC_CLI_THREADS": 8,
     "SANDBOX_URL": SANDBOX_DEFAULT_URL,
     # Sessions: server-side session rows; the cookie only names one (see auth/sessions.py).
     "SESSION_COOKIE_HTTPONLY": True,
@@ -97,7 +110,14 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 
-BOOL_KEYS = ("SANDBOX", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "MAIL_USE_TLS", "MAIL_USE_SSL")
+BOOL_KEYS = (
+    "SANDBOX",
+    "VK_SHARED_RATE_LIMIT",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+)
 INT_KEYS = (
     "VK_RPS",
     "SESSION_IDLE_MINUTES",

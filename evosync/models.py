@@ -7,10 +7,12 @@ from evosync.connections.models import Connection
 from evosync.goods.models import NameGuessOverride
 from evosync.jobs.models import Job
 from evosync.notifications.models import NotificationSent, NotificationSwitch
+from evosync.ratelimit.models import VkRateSlot
 from evosync.rules.models import RuleSetStamp, RuleUndo, SyncConfig, SyncFilter
 from evosync.sync.config.models import GroupCategory, SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
+from evosync.tasks.models import TaskMark, TaskWorker, huey_counter, huey_kv, huey_schedule, huey_task
 
 __all__ = [
     "AccountToken",
@@ -38,5 +40,12 @@ __all__ = [
     "SyncRunError",
     "SyncSettings",
     "SyncVkItem",
+    "TaskMark",
+    "TaskWorker",
     "User",
+    "VkRateSlot",
+    "huey_counter",
+    "huey_kv",
+    "huey_schedule",
+    "huey_task",
 ]

@@ -19,7 +19,9 @@ from evosync.extensions import limiter
 from evosync.tasks.queue import init_app as bind_tasks
 from tests.pg_cluster import Cluster, find_bindir
 
-pytest_plugins = [name for name in ("tests.sandbox_plugin",) if importlib.util.find_spec(name)]
+pytest_plugins = [
+    name for name in ("tests.sandbox_plugin", "tests.tasks_plugin") if importlib.util.find_spec(name)
+]
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_TOKEN_KEYS = "Lm4Wc7N8kq4cAqJ8X0m0q9mJw3rR2cCFe3yU8m0n8aA="  # a throwaway Fernet key for tests
@@ -59,6 +61,7 @@ def database_urls(tmp_path_factory, pg_cluster) -> dict[str, str | None]:
     sqlite_path = tmp_path_factory.mktemp("sqlite") / "evosync.sqlite"
     urls = {
         "tasks": f"sqlite:///{tmp_path_factory.mktemp('tasks') / 'tasks.sqlite'}",
+        "vk_rate": str(tmp_path_factory.mktemp("vk_rate") / "vk-rate.sqlite"),
         "sqlite": f"sqlite:///{sqlite_path}",
         "postgresql": pg_cluster.create_database("evosync_test") if pg_cluster else None,
     }
@@ -96,7 +99,10 @@ def app_config(request, backend, database_urls, tmp_path) -> dict:
             pytest.fail("PostgreSQL server binaries are missing, and CI must test on PostgreSQL too")
         pytest.skip("PostgreSQL server binaries not found; the PostgreSQL half of the suite is skipped")
     config = _base_config(url, tmp_path)
-    config["TASKS_URL"] = database_urls["tasks"]  # the queue's own file, never the worktree's instance/
+    # As in production: on SQLite the queue has a file of its own (never the worktree's instance/), on
+    # PostgreSQL it lives in the app database (EvoSync's SQL storage), emptied with it.
+    config["TASKS_URL"] = database_urls["tasks"] if backend == "sqlite" else "database"
+    config["VK_RATE_SQLITE"] = database_urls["vk_rate"]  # SQLite only: the VK limiter's own file
     if "sandbox" in request.fixturenames:
         sandbox = request.getfixturevalue("sandbox")
         config.update(sandbox.config(), SANDBOX=True, SANDBOX_URL=sandbox.url)

@@ -6,8 +6,8 @@ products were created, changed and removed; an unchanged catalog rewrites no row
 then recomputed (only the rows whose decision changes are written) — unless nothing changed and they were
 current.
 
-The caller (a job runner or the CLI) owns the transaction; ``progress(text, percent)`` is called after every
-chunk and is where the caller may commit, so a long refresh never holds SQLite's write lock for long.
+``progress(text, percent)`` is called after every chunk and is where the caller may commit, so a long
+refresh never holds SQLite's write lock for long; the refresh commits at its end, inside its lock.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from evosync.db import utcnow
 from evosync.evotor.client import EvotorClient
 from evosync.evotor.schemas import Product
 from evosync.extensions import db
+from evosync.jobs.locks import hold
 
 CHUNK = 1000
 Progress = Callable[[str, "int | None"], None]
@@ -228,6 +229,27 @@ class _ProductWriter(_Writer):
 
 
 def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
+    """Refresh under the user's one catalog lock, whoever calls (page, CLI, sync, task).
+
+    Two refreshes never overlap, so neither deletes rows the other wrote. The refresh commits its work
+    before it lets the lock go, so the next refresh starts from the committed state (an exception to "the
+    caller owns the transaction": the lock must cover the commit).
+    """
+    waiting = lambda: progress("Ждём окончания другого обновления каталога…", None)  # noqa: E731
+    with hold(catalog_lock_key(user_id), on_wait=waiting):
+        db.session.commit()  # start from what the previous holder committed, not an older snapshot
+        result = _refresh(user_id, client, progress)
+        progress(result.summary_ru(), 100)
+        db.session.commit()
+    return result
+
+
+def catalog_lock_key(user_id: int) -> str:
+    """The lock every refresh of this user's catalog takes."""
+    return f"catalog:{user_id}"
+
+
+def _refresh(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
     """Fetch stores, groups and products from Evotor into the user's cache; delete what Evotor dropped."""
     state = _state(user_id)
     generation = state.generation + 1
@@ -269,7 +291,8 @@ def _finish(state: CatalogState, generation: int, stores: int, groups: int, prod
     for name, value in values.items():
         if getattr(state, name) != value:
             setattr(state, name, value)
-    state.generation = generation
+    # Never backwards: a generation only moves up, even if a lock lease were ever lost mid-refresh.
+    state.generation = max(generation, state.generation)
     state.refreshed_at = utcnow()
     db.session.flush()
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     render_template,
     request,
     stream_with_context,
@@ -27,9 +25,9 @@ from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.htmx import is_htmx, page_or_fragment
 from evosync.jobs.queries import get_job_for_user, latest_job
-from evosync.jobs.service import JobBusy, start_job
 from evosync.rules import queries as rules_queries
 from evosync.rules import service as rules_service
+from evosync.tasks.jobs import submit
 from evosync.throttles import limit_export, limit_refresh
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -37,8 +35,8 @@ RULES_CHANGED = "catalog-rules-changed"
 
 
 def _job_running(job) -> bool:
-    """A running job whose lease expired belongs to a dead process: show it as interrupted."""
-    return job is not None and job.running and as_utc(job.lease_expires_at) >= utcnow()
+    """Queued or running; a job whose lease expired belongs to a dead process: show it as interrupted."""
+    return job is not None and (job.queued or job.running) and as_utc(job.lease_expires_at) >= utcnow()
 
 
 def _page_context() -> dict:
@@ -190,10 +188,7 @@ def start_refresh():
     uid = current_user.id
     if get_connection(uid, "evotor") is None:
         return render_template("catalog/_refresh.html", connected=False, job=None, job_running=False)
-    app = current_app._get_current_object()
-    with contextlib.suppress(JobBusy):
-        start_job(app, service.REFRESH_KIND, uid, service.refresh_job(uid))
-    job = latest_job(uid, service.REFRESH_KIND)
+    job = submit(service.REFRESH_KIND, uid)  # a worker runs it; the panel polls the row
     return render_template("catalog/_refresh.html", connected=True, job=job, job_running=_job_running(job))
 
 

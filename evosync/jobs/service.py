@@ -16,17 +16,16 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evosync.db import utcnow
 from evosync.extensions import db
-from evosync.jobs.models import FAILED, RUNNING, SUCCEEDED, Job
+from evosync.jobs.models import FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +43,6 @@ class JobBusy(Exception):
 
 class LeaseLost(Exception):
     """Another process took the job's lease over (ours had expired); the work must stop."""
-
-
-@dataclass
-class JobHandle:
-    """A started job: its row id and the thread running it (tests join it)."""
-
-    id: int
-    thread: threading.Thread | None = None
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for the job's thread to end."""
-        if self.thread is not None:
-            self.thread.join(timeout)
 
 
 def lease_seconds(app: Flask | None = None) -> int:
@@ -168,19 +154,66 @@ def run_job(kind: str, user_id: int, fn: JobFn) -> Job:
     return _execute(job_id, owner, lease, fn)
 
 
-def start_job(app: Flask, kind: str, user_id: int, fn: JobFn) -> JobHandle:
-    """Claim the lease now (JobBusy if taken), then run ``fn(progress)`` in a daemon thread."""
-    with app.app_context():
-        lease = lease_seconds(app)
-        job_id, owner = claim(kind, user_id, lease)
+def _fail_stale(session: Session, kind: str, user_id: int, now) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.user_id == user_id, Job.kind == kind, Job.status == RUNNING)
+        .where(Job.lease_expires_at < now)
+        .values(status=FAILED, message=STALE_MESSAGE, finished_at=now)
+    )
 
-    def target() -> None:
-        with app.app_context():
-            try:
-                _execute(job_id, owner, lease, fn)
-            finally:
-                db.session.remove()
 
-    thread = threading.Thread(target=target, name=f"job-{job_id}", daemon=True)
-    thread.start()
-    return JobHandle(job_id, thread)
+def enqueue(kind: str, user_id: int) -> tuple[Job, bool]:
+    """The job a worker will run: (the new ``queued`` row, True), or (the queued/running one, False).
+
+    Flushes only; the edge commits and then puts the job's id on the task queue (see evosync/tasks/jobs.py).
+    """
+    active = db.session.scalar(
+        select(Job)
+        .where(Job.user_id == user_id, Job.kind == kind, Job.status.in_((QUEUED, RUNNING)))
+        .where(Job.lease_expires_at >= utcnow())
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+    if active is not None:
+        return active, False
+    now = utcnow()
+    job = Job(kind=kind, user_id=user_id, status=QUEUED, progress_text="", lease_owner="", started_at=now)
+    # A queued row's "lease" is how long it may wait for a worker before the page calls it lost.
+    job.lease_expires_at = now + timedelta(days=1)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:
+        return db.session.scalar(
+            select(Job).where(Job.user_id == user_id, Job.kind == kind, Job.status == QUEUED)
+        ), False
+    return job, True
+
+
+def claim_queued(job_id: int, lease: int) -> tuple[str, str] | None:
+    """Turn the queued row into the running one; (owner, kind) or None if it is gone; JobBusy if one runs."""
+    owner = uuid.uuid4().hex
+    now = utcnow()
+    with Session(db.engine) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != QUEUED:
+            return None
+        _fail_stale(session, job.kind, job.user_id, now)
+        job.status, job.lease_owner, job.progress_text = RUNNING, owner, "Запуск…"
+        job.lease_expires_at, job.started_at = now + timedelta(seconds=lease), now
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise JobBusy(f"{job.kind} is already running for user {job.user_id}") from None
+        return owner, job.kind
+
+
+def run_queued(job_id: int, fn: JobFn) -> Job | None:
+    """Run a queued job now in this thread (a worker's task); None if it is no longer queued."""
+    lease = lease_seconds()
+    claimed = claim_queued(job_id, lease)
+    if claimed is None:
+        return None
+    return _execute(job_id, claimed[0], lease, fn)

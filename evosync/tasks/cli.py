@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import click
-from flask import Blueprint
-from huey.consumer import Consumer
+import logging
 
+import click
+from flask import Blueprint, current_app
+
+from evosync.tasks import schedule  # noqa: F401 - registers the tasks and the schedule
 from evosync.tasks.queue import huey
+from evosync.tasks.workers import BeatingConsumer
+
+# A worker polls an empty queue with backoff up to this many seconds: a queued task starts within it.
+MAX_POLL_DELAY = 1.0
 
 bp = Blueprint("tasks_cli", __name__, cli_group=None)
 
@@ -17,6 +23,11 @@ bp = Blueprint("tasks_cli", __name__, cli_group=None)
 )
 def worker(threads: int) -> None:
     """Run a task-queue consumer until SIGTERM / SIGINT (finishes running tasks first on SIGINT)."""
-    consumer = Consumer(huey, workers=threads, worker_type="thread", periodic=True, check_worker_health=True)
+    # Workers log to stderr (journald under systemd): task starts, failures with their tracebacks.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    consumer = BeatingConsumer(
+        huey, app, workers=threads, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY
+    )
     click.echo(f"EvoSync worker: {threads} thread(s) on queue {huey.name!r}", err=True)
     consumer.run()

@@ -1,7 +1,8 @@
 """The one Huey instance, bound to the app's TASKS_URL in the factory; tasks run inside an app context.
 
 Storage follows the app database's rule: a SQLite file in ``instance/`` by default (zero setup),
-``memory://`` for tests that need no consumer, ``redis://…`` when offered. See docs/tasks.md.
+``postgresql+psycopg://…`` / ``postgresql://…`` in production (tables made by the migrations, see
+tasks/storage.py), ``memory://`` for tests that need no consumer, ``redis://…`` when offered. See docs/tasks.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from huey import Huey
 from huey.storage import MemoryStorage, SqliteStorage
 
 from evosync.extensions import db
+from evosync.tasks.storage import SqlStorage
 
 QUEUE_NAME = "evosync"
 
@@ -30,8 +32,10 @@ class TasksConfigError(RuntimeError):
 
 
 def tasks_url(app: Flask) -> str:
-    """TASKS_URL, else a SQLite file in the instance folder separate from the app database."""
+    """TASKS_URL (``database`` = the app database itself), else a SQLite file in the instance folder."""
     url = app.config.get("TASKS_URL")
+    if url == "database":
+        return "sql+" + app.config["SQLALCHEMY_DATABASE_URI"]
     return url or "sqlite:///" + os.path.join(app.instance_path, "tasks.sqlite")
 
 
@@ -41,6 +45,10 @@ def make_storage(url: str) -> Any:
         return MemoryStorage(QUEUE_NAME)
     if url.startswith("sqlite:///"):
         return SqliteStorage(QUEUE_NAME, filename=url[len("sqlite:///") :], timeout=30)
+    if url.startswith("sql+"):
+        return SqlStorage(QUEUE_NAME, url=url[len("sql+") :])
+    if url.startswith(("postgresql://", "postgresql+psycopg://")):
+        return SqlStorage(QUEUE_NAME, url=url)
     if url.startswith("redis://"):
         from huey.storage import RedisStorage  # redis is an optional dependency
 
@@ -50,7 +58,8 @@ def make_storage(url: str) -> Any:
 
 def init_app(app: Flask) -> None:
     """Point the queue at this app's storage and remember the app for the tasks' context."""
-    huey.storage = make_storage(tasks_url(app))
+    previous, huey.storage = huey.storage, make_storage(tasks_url(app))
+    previous.close()  # an SQL storage's engine (a test builds many apps)
     _bound["app"] = app
 
 
@@ -62,18 +71,23 @@ def bound_app() -> Flask:
         raise RuntimeError("the task queue is not bound to an app: call create_app() first") from None
 
 
+def _in_app_context(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def in_app_context(*args: Any, **kwargs: Any) -> Any:
+        with bound_app().app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return in_app_context
+
+
 def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
     """``@huey.task`` that runs the function inside the bound app's context and cleans the session after."""
+    return lambda fn: huey.task(**options)(_in_app_context(fn))
 
-    def decorate(fn: Callable[..., Any]) -> Any:
-        @functools.wraps(fn)
-        def in_app_context(*args: Any, **kwargs: Any) -> Any:
-            with bound_app().app_context():
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    db.session.remove()
 
-        return huey.task(**options)(in_app_context)
-
-    return decorate
+def periodic_task(validate: Callable[..., bool], **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``@huey.periodic_task`` run inside the bound app's context."""
+    return lambda fn: huey.periodic_task(validate, **options)(_in_app_context(fn))

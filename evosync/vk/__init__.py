@@ -17,7 +17,7 @@ from .errors import (
     UnknownMethod,
     VkError,
 )
-from .ratelimit import SlidingWindowLimiter, limiter_for_token
+from .ratelimit import Limiter, SlidingWindowLimiter, limiter_for_token, set_limiter_factory
 from .schemas import MarketAlbum, MarketCategory, MarketItem, UploadedPhoto, VkGroup, VkUser
 from .upload import PhotoUploader
 
@@ -29,6 +29,7 @@ __all__ = [
     "Captcha",
     "Flood",
     "ItemError",
+    "Limiter",
     "MarketAlbum",
     "MarketCategory",
     "MarketDisabled",
@@ -47,4 +48,5 @@ __all__ = [
     "VkGroup",
     "VkUser",
     "limiter_for_token",
+    "set_limiter_factory",
 ]

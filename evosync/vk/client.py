@@ -29,7 +29,7 @@ from evosync.http_guard import (
 from .batch import CallResult, iter_execute
 from .errors import BadResponse, Unavailable, VkError, error_from_payload
 from .methods import VkMethods
-from .ratelimit import DEFAULT_RPS, SlidingWindowLimiter, limiter_for_token
+from .ratelimit import DEFAULT_RPS, Limiter, limiter_for_token
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class VkClient(VkMethods):
         base_url: str,
         version: str = DEFAULT_VERSION,
         session: requests.Session | None = None,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: Limiter | None = None,
         timeout: float | tuple[float, float] = (5, 30),
         max_retries: int = 4,
         sleep: Callable[[float], None] = time.sleep,

@@ -13,9 +13,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 
 DEFAULT_RPS = 3
+
+
+class Limiter(Protocol):
+    """What a client needs from a limiter: a context manager around one request."""
+
+    def slot(self) -> AbstractContextManager[None]: ...
+
+
+# Set by the application (see evosync/ratelimit/service.py) to share the limit across processes;
+# it returns None where it cannot (no app), and the process-wide limiter below is used instead.
+LimiterFactory = Callable[[str, int], "Limiter | None"]
+_factory: list[LimiterFactory] = []
 
 
 class SlidingWindowLimiter:
@@ -91,7 +104,21 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def limiter_for_token(token: str, rps: int = DEFAULT_RPS) -> SlidingWindowLimiter:
+def set_limiter_factory(factory: LimiterFactory | None) -> None:
+    """Install (or, with None, remove) the factory ``limiter_for_token`` asks first."""
+    _factory[:] = [factory] if factory is not None else []
+
+
+def limiter_for_token(token: str, rps: int = DEFAULT_RPS) -> Limiter:
+    """The installed factory's limiter for ``token``, else the process-wide one."""
+    for factory in _factory:
+        shared = factory(token, rps)
+        if shared is not None:
+            return shared
+    return process_limiter(token, rps)
+
+
+def process_limiter(token: str, rps: int = DEFAULT_RPS) -> SlidingWindowLimiter:
     """The process-wide limiter for ``token`` (created on first use; ``rps`` updates an existing one)."""
     key = token_key(token)
     with _registry_lock:

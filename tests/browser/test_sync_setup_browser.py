@@ -43,19 +43,7 @@ def _status(page) -> str:
     return page.locator("#sync-status-label").inner_text().strip()
 
 
-@pytest.fixture
-def first_runs(monkeypatch) -> list[int]:
-    """Record the first run «Подтвердить и запустить» asks for (the engine has its own browser tests)."""
-    started: list[int] = []
-    try:
-        from evosync.sync.engine import runner
-    except ImportError:
-        return started
-    monkeypatch.setattr(runner, "start_manual_sync", lambda app, user_id, **kw: started.append(user_id))
-    return started
-
-
-def test_from_not_configured_to_active(page, connected_user, first_runs):
+def test_from_not_configured_to_active(page, connected_user, queue):
     page.goto("/login")
     page.fill("input[name=email]", connected_user.email)
     page.fill("input[name=password]", PASSWORD)

@@ -57,10 +57,13 @@ def test_refresh_failure_keeps_the_old_cache_and_shows_the_russian_message(
     assert "Обновить каталог" in html
 
 
-def test_refresh_button_runs_the_job_in_the_background_and_polls(app, auth_client, user, connect_evotor):
+def test_refresh_button_queues_the_job_a_worker_runs_while_the_panel_polls(
+    app, auth_client, user, connect_evotor, consumer
+):
     import time
 
     connect_evotor(user)
+    consumer(workers=2)
     response = auth_client.post("/catalog/refresh", headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)

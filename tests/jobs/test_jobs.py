@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from evosync.db import as_utc, utcnow
+from evosync.extensions import db as db_ext
 from evosync.jobs.models import Job
-from evosync.jobs.service import STALE_MESSAGE, JobBusy, claim, run_job, start_job
+from evosync.jobs.service import STALE_MESSAGE, JobBusy, claim, run_job
 
 
 def _jobs(db, user_id):
@@ -52,6 +53,21 @@ def test_unexpected_errors_show_a_generic_message(db, user):
     assert "Внутренняя ошибка" in job.message
 
 
+def _run_in_thread(app, kind, user_id, fn) -> threading.Thread:
+    """What a worker thread does with a job: claim it and run it (here in a thread the test owns)."""
+
+    def target():
+        with app.app_context():
+            try:
+                run_job(kind, user_id, fn)
+            finally:
+                db_ext.session.remove()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
 def test_second_claim_while_running_is_refused_even_from_another_thread(db, app, user):
     release = threading.Event()
     started = threading.Event()
@@ -61,7 +77,7 @@ def test_second_claim_while_running_is_refused_even_from_another_thread(db, app,
         release.wait(10)
         return "ok"
 
-    handle = start_job(app, "demo", user.id, work)
+    handle = _run_in_thread(app, "demo", user.id, work)
     assert started.wait(10)
     with pytest.raises(JobBusy):
         claim("demo", user.id, 60)
@@ -96,7 +112,9 @@ def test_a_live_lease_is_not_taken_over(db, user):
 def test_heartbeat_keeps_extending_the_lease(db, app, user):
     app.config["JOB_LEASE_SECONDS"] = 0.3
     release = threading.Event()
-    handle = start_job(app, "demo", user.id, lambda progress: release.wait(10) and "ok")
+    started = threading.Event()
+    handle = _run_in_thread(app, "demo", user.id, lambda progress: started.set() or release.wait(10) and "ok")
+    assert started.wait(10)
     first = as_utc(_jobs(db, user.id)[-1].lease_expires_at)
     threading.Event().wait(0.4)
     later = as_utc(_jobs(db, user.id)[-1].lease_expires_at)

@@ -22,6 +22,9 @@ def cli_env(app_config: dict) -> dict[str, str]:
         "VK_RETRY_BASE",
         "SYNC_LEASE_SECONDS",
         "SYNC_CATALOG_MAX_AGE",
+        "SYNC_INTERVAL_MINUTES",
+        "TASKS_URL",
+        "VK_RATE_SQLITE",
     ):
         if key in app_config:
             env[f"EVOSYNC_{key}"] = str(app_config[key])
@@ -46,6 +49,19 @@ def start_sync(app_config: dict, *args: str) -> subprocess.Popen:
         env=cli_env(app_config),
         cwd=ROOT,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def start_worker(app_config: dict, threads: int = 2, **extra) -> subprocess.Popen:
+    """Start `flask worker --threads N` on the test database, queue and sandbox (stderr captured)."""
+    env = cli_env({**app_config, **extra})
+    return subprocess.Popen(
+        flask_cmd("worker", "--threads", str(threads)),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -139,11 +139,20 @@ def ready_shop(user, seed_catalog, add_rule, connect, switch):
     return user
 
 
-@pytest.fixture(autouse=True)
-def first_runs(monkeypatch) -> list[int]:
-    """Record «Подтвердить и запустить» kicking the engine's first run instead of starting a sync thread."""
-    from evosync.sync.config import views
+@pytest.fixture
+def first_runs(app, queue):
+    """first_runs() → the users whose manual sync «Подтвердить и запустить» queued (no worker runs it here)."""
+    from sqlalchemy import select
 
-    started: list[int] = []
-    monkeypatch.setattr(views, "start_manual_sync", lambda app, user_id, **kw: started.append(user_id))
-    return started
+    from evosync.jobs.models import Job
+    from evosync.sync.engine.outcomes import MANUAL_KIND
+
+    def _queued() -> list[int]:
+        with app.app_context():
+            rows = _db.session.scalars(
+                select(Job.user_id).where(Job.kind == MANUAL_KIND, Job.status == "queued").order_by(Job.id)
+            ).all()
+            assert queue.pending_count() == len(rows)  # each queued row has its task on the queue
+            return list(rows)
+
+    return _queued

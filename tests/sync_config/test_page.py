@@ -147,7 +147,7 @@ def test_confirm_sets_confirmed_at(
     assert status_of(html) == ("active", "Активна")
     assert "Настройки подтверждены" in html
     assert config_state(app, user)[1] is not None
-    assert first_runs == [user.id] and "Первая синхронизация запущена" in html
+    assert first_runs() == [user.id] and "Первая синхронизация запущена" in html
 
 
 def test_confirm_lifts_an_engine_pause(app, auth_client, user, seed_catalog, add_rule, connect, switch):
@@ -191,7 +191,7 @@ def test_confirm_refused_changes_nothing(
     response = auth_client.post("/sync/confirm", headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert first_runs == []
+    assert first_runs() == []
     assert 'id="confirm-message"' in html and message in html
     assert config_state(app, user) == before
     # Without HTMX: the same refusal as a flash message after a redirect, still nothing changed.
@@ -288,7 +288,7 @@ def test_confirm_tells_the_progress_panel_that_the_first_run_started(
     panel = re.search(r'<div id="sync-progress"[^>]*>', html).group(0)
     assert re.search(r'hx-trigger="[^"]*sync-run-started from:body', panel)
     response = auth_client.post("/sync/confirm", headers=HX)
-    assert first_runs == [user.id]
+    assert first_runs() == [user.id]
     assert response.headers.get("HX-Trigger") == "sync-run-started"
 
 

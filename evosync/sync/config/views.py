@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from evosync.catalog import queries as catalog_queries
@@ -18,7 +18,7 @@ from evosync.sync.config.forms import parse_settings_form, read_upload
 from evosync.sync.config.settings import BadSettings
 from evosync.sync.config.summary import filter_summary
 from evosync.sync.engine import guard
-from evosync.sync.engine.runner import start_manual_sync
+from evosync.tasks.sync import queue_manual_sync
 
 bp = Blueprint("sync", __name__)
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _kick_first_run(user_id: int) -> tuple[str, bool]:
     """Start the first sync now, else say cron will pick it up; (notice, whether a run was started)."""
     later = "Настройки подтверждены. Первая синхронизация начнётся при следующем запуске планировщика."
     try:
-        start_manual_sync(current_app._get_current_object(), user_id)
+        queue_manual_sync(user_id)
     except Exception:  # the confirmation stands; cron will run it
         log.exception("could not start the first sync of user %s", user_id)
         return later, False

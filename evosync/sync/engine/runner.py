@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select, update
 
 from evosync.catalog import queries as catalog_queries
@@ -23,7 +23,6 @@ from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
-from evosync.jobs.service import start_job
 from evosync.rules.models import SyncConfig
 from evosync.sync.config import service as config_service
 from evosync.sync.engine import guard, outcomes, source
@@ -31,7 +30,7 @@ from evosync.sync.engine import lease as leases
 from evosync.sync.engine.applier import Applier
 from evosync.sync.engine.context import RunContext
 from evosync.sync.engine.lease import host_name
-from evosync.sync.engine.outcomes import MANUAL_KIND, Outcome
+from evosync.sync.engine.outcomes import Outcome
 from evosync.sync.engine.photos import Photos, usable_placeholder
 from evosync.sync.engine.reconcile import reconcile_albums, reconcile_items
 from evosync.sync.runs.models import SyncRun, SyncRunError
@@ -171,15 +170,18 @@ def run_user(
     return outcomes.outcome(run)
 
 
-def start_manual_sync(app: Flask, user_id: int, only: set[str] | None = None, retry_error_ids=()):
-    """«Синхронизировать сейчас»: run the user's sync in a background job (JobBusy if one is running).
-
-    ConfigRefused (with the Russian reason) when the rules select nothing to sync, before any job starts.
-    ``retry_error_ids`` (the «Повторить» errors) are marked retried only once a run got through its plan, so
-    a refused, busy, skipped or failed start leaves them listed with their buttons.
-    """
+def check_manual_start(user_id: int) -> None:
+    """ConfigRefused (with the Russian reason) when the rules select nothing to sync: no run is queued."""
     if not config_service.is_configured(load_snapshot(user_id)):
         raise config_service.ConfigRefused(config_service.NOT_CONFIGURED_RU)
+
+
+def manual_job(user_id: int, only: set[str] | None = None, retry_error_ids=()) -> Callable[[Progress], str]:
+    """The work of a «Синхронизировать сейчас» job row (run by a worker, see evosync/tasks/sync.py).
+
+    ``retry_error_ids`` (the «Повторить» errors) are marked retried only once a run got through its plan, so
+    a busy, skipped or failed run leaves them listed with their buttons.
+    """
     error_ids = list(retry_error_ids)
 
     def job(progress: Progress) -> str:
@@ -191,7 +193,7 @@ def start_manual_sync(app: Flask, user_id: int, only: set[str] | None = None, re
             db.session.commit()
         return outcome.line
 
-    return start_job(app, MANUAL_KIND, user_id, job)
+    return job
 
 
 def _mark_retried(user_id: int, error_ids: list[int]) -> None:

@@ -1,15 +1,21 @@
 """`flask sync run [--user X] [--dry-run]`: sync one or every ready user, one summary line per user.
 
-Exit status is non-zero only if some user's run failed (a partial run, a skipped user or a user busy in
-another process is not a failure). Safe to start twice at once: the second skips users it cannot lease.
+The users run in parallel: through the task queue when workers are running (the command waits for their
+outcomes), else in ``SYNC_CLI_THREADS`` threads of its own; each user's VK calls stay within ``VK_RPS``.
+Lines come in user order. Exit status is non-zero only if some user's run failed (a partial run, a skipped
+user or a user busy in another process is not a failure). Safe to start twice at once: the per-user lease
+keeps two runs of one user apart. See docs/tasks.md.
 """
 
 from __future__ import annotations
 
 import sys
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from evosync.auth.cli import user_or_exit
 from evosync.auth.models import User
@@ -17,6 +23,8 @@ from evosync.extensions import db
 from evosync.sync.engine import source
 from evosync.sync.engine.outcomes import Outcome
 from evosync.sync.engine.runner import ready_user_ids, run_user
+from evosync.tasks.sync import queue_cli_sync, wait_outcome
+from evosync.tasks.workers import live_workers
 
 bp = Blueprint("sync_run_cli", __name__, cli_group="sync")
 
@@ -44,21 +52,67 @@ def run_command(user_ref: str | None, dry_run: bool) -> None:
     else:
         user_ids = ready_user_ids()
     emails = {uid: _email(uid) for uid in user_ids}
+    db.session.rollback()
+    lines = _dry_run_lines(user_ids) if dry_run else _outcome_lines(user_ids)
     failed = False
     # The bar goes to stderr like the other commands' (click draws it only when that is a terminal), so
     # stdout carries nothing but the summary lines.
     with click.progressbar(length=len(user_ids), label="sync", file=sys.stderr) as bar:
-        for user_id in user_ids:
-            if dry_run:
-                line = _dry_run_line(user_id)
-                db.session.rollback()
-            else:
-                outcome = _run_isolated(user_id)
-                failed = failed or outcome.failed
-                line = outcome.line
+        for user_id, line, user_failed in lines:
+            failed = failed or user_failed
             click.echo(f"user {user_id} <{emails[user_id]}>: {line}")
             bar.update(1)
     sys.exit(1 if failed else 0)
+
+
+Line = tuple[int, str, bool]
+
+
+def _dry_run_lines(user_ids: list[int]) -> Iterator[Line]:
+    for user_id in user_ids:
+        line = _dry_run_line(user_id)
+        db.session.rollback()
+        yield user_id, line, False
+
+
+def _outcome_lines(user_ids: list[int]) -> Iterator[Line]:
+    """Every user's run, in parallel (the queue's workers, else threads here); yielded in user order."""
+    if not user_ids:
+        return
+    waits = _through_queue(user_ids) if live_workers() > 0 else _in_threads(user_ids)
+    for user_id, wait in zip(user_ids, waits, strict=True):
+        outcome = wait()
+        yield user_id, outcome.line, outcome.failed
+
+
+def _through_queue(user_ids: list[int]) -> list[Callable[[], Outcome]]:
+    reply = uuid.uuid4().hex
+    for user_id in user_ids:
+        queue_cli_sync(user_id, reply)
+    timeout = float(current_app.config.get("SYNC_CLI_TIMEOUT", 6 * 3600))
+
+    def served() -> bool:
+        db.session.rollback()
+        return live_workers() > 0
+
+    return [lambda uid=uid: wait_outcome(uid, reply, served, timeout) for uid in user_ids]
+
+
+def _in_threads(user_ids: list[int]) -> list[Callable[[], Outcome]]:
+    app = current_app._get_current_object()
+    threads = max(1, int(app.config.get("SYNC_CLI_THREADS", 8)))
+
+    def one(user_id: int) -> Outcome:
+        with app.app_context():
+            try:
+                return _run_isolated(user_id)
+            finally:
+                db.session.remove()
+
+    pool = ThreadPoolExecutor(max_workers=min(threads, len(user_ids)), thread_name_prefix="sync-run")
+    futures = [pool.submit(one, user_id) for user_id in user_ids]
+    pool.shutdown(wait=False)  # the futures still complete; the command waits on each in turn
+    return [future.result for future in futures]
 
 
 def _email(user_id: int) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import exists, or_, select
 from evosync.catalog.models import CatalogProduct, CatalogState
 from evosync.db import as_utc, utcnow
 from evosync.extensions import db
-from evosync.jobs.models import RUNNING, Job
+from evosync.jobs.models import QUEUED, RUNNING, Job
 from evosync.sync.engine import lease
 from evosync.sync.engine.outcomes import MANUAL_KIND
 from evosync.sync.runs.models import SyncRun, SyncRunError
@@ -48,7 +48,7 @@ def recent_runs(user_id: int, limit: int = 10) -> list[SyncRun]:
 
 
 def running(user_id: int) -> SyncRun | Job | None:
-    """The user's run in progress, or the manual-sync job that is about to start one.
+    """The user's run in progress, or the manual-sync job that is about to start one (or waits for a worker).
 
     Only live work counts: a run row still marked running whose lease is free, expired or held for another
     run, or a job whose lease expired, belongs to a process that died — showing it would leave /sync saying
@@ -64,7 +64,10 @@ def running(user_id: int) -> SyncRun | Job | None:
         if run is not None:
             return run
     job = db.session.scalar(
-        select(Job).where(Job.user_id == user_id, Job.kind == MANUAL_KIND, Job.status == RUNNING)
+        select(Job)
+        .where(Job.user_id == user_id, Job.kind == MANUAL_KIND, Job.status.in_((QUEUED, RUNNING)))
+        .order_by(Job.id.desc())
+        .limit(1)
     )
     if job is not None and as_utc(job.lease_expires_at) >= utcnow():
         return job

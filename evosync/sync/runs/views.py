@@ -4,14 +4,14 @@ run history with a small SVG chart, per-item errors with «Повторить».
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from evosync.jobs.service import JobBusy
 from evosync.sync.config.service import ConfigRefused
 from evosync.sync.engine import source
-from evosync.sync.engine.runner import start_manual_sync
 from evosync.sync.runs import queries as q
+from evosync.tasks.sync import queue_manual_sync
 from evosync.throttles import limit_plan, limit_sync_now
 from evosync.ui.products import PLAN_KINDS, describe, plan_page
 
@@ -49,7 +49,7 @@ def plan_items():
 @login_required
 @limit_sync_now
 def run_now():
-    """Start a manual sync in the background and answer with the polling progress fragment."""
+    """Queue a manual sync for a worker and answer with the polling progress fragment."""
     return _start(None)
 
 
@@ -113,9 +113,7 @@ def _start(errors):
     retry = [e.id for e in errors or ()]
     message = None
     try:
-        start_manual_sync(
-            current_app._get_current_object(), current_user.id, only=only, retry_error_ids=retry
-        )
+        queue_manual_sync(current_user.id, only=only, retry_error_ids=retry)
     except JobBusy:
         message = "Синхронизация уже выполняется."
     except ConfigRefused as refused:
