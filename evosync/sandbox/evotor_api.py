@@ -252,4 +252,7 @@ def product_image(store_id: str, product_id: str, image_id: str):
 @files_bp.get("/evotor/files/images/<product_id>.jpg")
 def image(product_id: str):
     """Serve a product's picture (the URL in its image object; no token needed, like a CDN)."""
+    found = [find_product(store["id"], product_id) for store in catalog.STORES]
+    if any(p is not None and p.get("_image") == "bomb" for p in found):
+        return Response(images.decompression_bomb(), content_type="image/png")
     return Response(images.product_image(product_id), content_type="image/jpeg")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import uuid
+import zlib
 from functools import lru_cache
 
 from PIL import Image, ImageDraw
@@ -54,3 +56,15 @@ def size_of(data: bytes) -> tuple[int, int] | None:
             return img.size
     except Exception:
         return None
+
+
+@lru_cache(maxsize=1)
+def decompression_bomb() -> bytes:
+    """A tiny PNG whose header claims 14000×13000 pixels (what a hostile image host might serve)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 14000, 13000, 1, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")

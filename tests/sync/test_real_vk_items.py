@@ -41,7 +41,9 @@ def _png(size=(900, 900), color=(30, 90, 160)) -> bytes:
 
 def _products(app, user_id: int) -> dict[str, CatalogProduct]:
     with app.app_context():
-        rows = _db.session.scalars(select(CatalogProduct).where(CatalogProduct.user_id == user_id)).all()
+        rows = _db.session.scalars(
+            select(CatalogProduct).where(CatalogProduct.user_id == user_id).order_by(CatalogProduct.id)
+        ).all()
         _db.session.expunge_all()
         return {p.evotor_id: p for p in rows}
 
@@ -231,3 +233,18 @@ def test_a_group_mapped_to_a_vk_category_files_its_items_there(app, shop, sandbo
             )
         )
     assert json.loads(sent)["category_id"] == choices[-1]
+
+
+def test_a_decompression_bomb_in_evotor_gives_the_item_its_card_and_the_run_goes_on(app, shop, sandbox, sync):
+    bomb = sandbox.add_product(name="Плед шерстяной", price=2500, image="bomb", article_number="PLED-1")
+    outcome = sync(shop.id)
+    assert outcome.status == "partial", outcome.line  # partial: one note, every other item went up
+    items = {i["pid"]: i for i in live_items(sandbox, app, shop.id)}
+    assert bomb["id"] in items and items[bomb["id"]].get("thumb_photo")
+    with app.app_context():
+        source = _db.session.scalar(select(SyncVkItem.photo_source).where(SyncVkItem.sku == bomb["id"]))
+    assert source.startswith("card")
+    client = app.test_client()
+    client.post("/login", data={"email": shop.email, "password": "correct horse battery"})
+    errors = client.get("/sync/errors").get_data(as_text=True)
+    assert "Плед шерстяной" in errors and "показана карточка товара" in errors

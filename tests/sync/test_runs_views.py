@@ -38,7 +38,8 @@ def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbo
         "Будет создано <strong>45</strong>, обновлено <strong>0</strong>, скрыто <strong>0</strong>"
         in preview
     )
-    assert "не публикуется: алкоголь запрещён во ВКонтакте" in preview
+    skipped = auth_client.get("/sync/plan/items", query_string={"kind": "skip"}).get_data(as_text=True)
+    assert "не публикуется: алкоголь запрещён во ВКонтакте" in skipped
     assert "built-in" not in preview and "Без изменений: 0" in preview
     started = auth_client.post("/sync/run")
     assert started.status_code == 200

@@ -20,7 +20,7 @@ from evosync.extensions import db
 from evosync.sync.engine.context import RunContext
 from evosync.sync.engine.items import SourceProduct, VkItem
 from evosync.sync.engine.models import SyncAlbum, SyncVkItem
-from evosync.sync.engine.photos import Photos
+from evosync.sync.engine.photos import PhotoProblem, Photos
 from evosync.sync.engine.planner import ACTIVE, DELETED, FAILED, HIDDEN, MISSING, PENDING, Plan
 from evosync.sync.runs.models import SyncRunError
 from evosync.vk import params as P
@@ -83,6 +83,15 @@ class Applier:
                 hint_ru=exc.hint_ru[:500],
             )
         )
+
+    def _photo_notes(self, operation: str) -> None:
+        """Items whose Evotor image was refused went up with their card: say so on /sync, per item."""
+        for sku, why in self.photos.notes:
+            hint = f"Картинка товара в Эвоторе не подошла ({why.rstrip('.')}) — во ВКонтакте показана карточка товара."
+            self._error(
+                sku, operation, PhotoProblem(None, "the Evotor image was refused", "upload", hint_ru=hint)
+            )
+        self.photos.notes.clear()
 
     def _check(self, result: CallResult) -> VkError | None:
         """The call's error if it is per-item; a run-level one is kept to raise after recording."""
@@ -186,6 +195,7 @@ class Applier:
                 files.append((item, photo, self._upload(photo.data, photo.filename, photo.content_type)))
             except ItemError as exc:
                 self._error(item.sku, operation, exc)
+        self._photo_notes(operation)
         if not files:
             return {}
         results = self.ctx.vk(lambda c: self.uploader.save([answer for _, _, answer in files]))

@@ -54,10 +54,27 @@ def _names(user_id: int, group_id: int, skus: list[str]) -> dict[str, str]:
     return {sku: str(json.loads(sent or "{}").get("name") or sku) for sku, sent in rows}
 
 
+def _live(user_id: int, group_id: int, skus: list[str]) -> set[str]:
+    """Which of ``skus`` shoppers can see now (deleting an already hidden item takes nothing away)."""
+    if not skus:
+        return set()
+    return set(
+        db.session.scalars(
+            select(SyncVkItem.sku).where(
+                SyncVkItem.user_id == user_id,
+                SyncVkItem.vk_group_id == group_id,
+                SyncVkItem.state == ACTIVE,
+                SyncVkItem.sku.in_(skus),
+            )
+        )
+    )
+
+
 def hold_removals(user_id: int, group_id: int, plan: Plan) -> int:
-    """Take the removals out of ``plan`` when they need approval; how many were held (flush only)."""
+    """Take the removals of visible items out of ``plan`` when they need approval; how many were held
+    (flush only)."""
     settings = ensure_settings(user_id)
-    skus = sorted({leave.sku for leave in plan.leaves})
+    skus = sorted(_live(user_id, group_id, [leave.sku for leave in plan.leaves]))
     approved = set(json.loads(settings.removal_approved or "[]"))
     published = published_count(user_id, group_id)
     if not over_threshold(len(skus), published, settings.removal_threshold_percent) or set(skus) <= approved:
@@ -67,7 +84,8 @@ def hold_removals(user_id: int, group_id: int, plan: Plan) -> int:
     names = _names(user_id, group_id, skus)
     settings.held_removal = json.dumps([[sku, names.get(sku, sku)] for sku in skus], ensure_ascii=False)
     settings.held_at = utcnow()
-    plan.leaves = []
+    held = set(skus)
+    plan.leaves = [leave for leave in plan.leaves if leave.sku not in held]
     db.session.flush()
     return len(skus)
 

@@ -63,6 +63,7 @@ class Photos:
         self.placeholder = placeholder
         self.shop_name = shop_name
         self.key = card_key(placeholder)
+        self.notes: list[tuple[str, str]] = []  # (sku, why its Evotor image gave way to the card)
 
     def evotor_image(self, product: SourceProduct) -> bytes | None:
         """The product's Evotor image bytes, or None when Evotor has none (or cannot say now)."""
@@ -82,10 +83,11 @@ class Photos:
                 try:
                     return PhotoFile(fit_to_canvas(data), "evotor", "photo.jpg", "image/jpeg")
                 except ImageRejected as exc:
-                    # One bad image never stops a shop's sync: the item gets its card instead.
+                    # One bad image never stops a shop's sync: the item gets its card, the run a note.
                     log.warning(
                         "Evotor image of %s refused (%s): the item gets its card", product.id, exc.code
                     )
+                    self.notes.append((item.sku, exc.message_ru))
         card = render_card(
             product.id,
             item.fields["name"],
