@@ -113,7 +113,9 @@ def test_heartbeat_keeps_extending_the_lease(db, app, user):
     app.config["JOB_LEASE_SECONDS"] = 0.3
     release = threading.Event()
     started = threading.Event()
-    handle = _run_in_thread(app, "demo", user.id, lambda progress: started.set() or release.wait(10) and "ok")
+    handle = _run_in_thread(
+        app, "demo", user.id, lambda progress: started.set() or (release.wait(10) and "ok")
+    )
     assert started.wait(10)
     first = as_utc(_jobs(db, user.id)[-1].lease_expires_at)
     threading.Event().wait(0.4)
