@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from evosync import create_app
 from evosync.extensions import db as _db
 from evosync.extensions import limiter
+from evosync.tasks.queue import huey
 from evosync.tasks.queue import init_app as bind_tasks
 from tests.pg_cluster import Cluster, find_bindir
 
@@ -150,6 +151,7 @@ def app(app_config):
     with application.app_context():
         _truncate_all()
     bind_tasks(application)
+    huey.storage.flush_all()  # no test sees another test's queued tasks
     limiter.reset()
     yield application
     _join_background_threads()

@@ -21,7 +21,8 @@ def _wait_idle(client, timeout: float = 60) -> str:
     raise AssertionError("the manual sync did not finish")
 
 
-def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbox):
+def test_preview_run_now_history_errors_and_retry(app, auth_client, user, sandbox, consumer):
+    consumer(workers=1)  # «Синхронизировать сейчас» and «Повторить» are tasks a worker runs
     connect(app, user.id, sandbox)
     bad = sandbox.product_id(11)  # 10 is cider: forbidden, never sent
     sandbox.set_product(bad, description="Заказывайте на www.example.com со скидкой")

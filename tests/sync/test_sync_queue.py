@@ -99,7 +99,7 @@ def test_eight_concurrent_ticks_queue_each_ready_users_sync_once(app, make_user,
     assert all(r.status == "succeeded" for r in _runs(app))
     # Synced moments ago: not due again before SYNC_INTERVAL_MINUTES.
     assert sum(r[SYNC_KIND] for r in _ticks(app, 8)) == 0
-    _assert_each_community_complete(sandbox, 3)
+    _assert_each_community_complete(app, sandbox, 3)
 
 
 def test_twenty_users_on_two_workers_sync_once_each_in_parallel_within_each_tokens_limit(
@@ -129,7 +129,7 @@ def test_twenty_users_on_two_workers_sync_once_each_in_parallel_within_each_toke
     for stamps in counters["vk_token_timestamps"].values():
         assert max_in_window(stamps, 1.0) <= rps
     assert _count(app, TaskWorker) == 0  # stopped workers leave no heartbeat behind
-    _assert_each_community_complete(sandbox, 20)
+    _assert_each_community_complete(app, sandbox, 20)
 
 
 def test_a_worker_killed_mid_run_costs_a_retry_after_the_lease_and_no_duplicate(
@@ -164,4 +164,4 @@ def test_a_worker_killed_mid_run_costs_a_retry_after_the_lease_and_no_duplicate(
     runs = _runs(app)
     assert [r.status for r in runs] == ["failed", "succeeded"], [(r.status, r.message) for r in runs]
     assert runs[0].message == ABANDONED_RU and runs[0].owner.split(":")[1] == str(doomed.pid)
-    _assert_each_community_complete(sandbox, 1)
+    _assert_each_community_complete(app, sandbox, 1)
