@@ -18,6 +18,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:80] or "page"
 
 
+@pytest.fixture(autouse=True)
+def _worker(request):
+    """A task-queue worker for every browser test that drives the app: refreshes, syncs and mail are tasks."""
+    if "page" not in request.fixturenames:
+        return
+    request.getfixturevalue("consumer")(workers=2)
+
+
 @pytest.fixture
 def page(page, request):
     """The shared browser page, taking a full-page screenshot after every load and on ``page.shot()``."""

@@ -20,6 +20,10 @@ def _seed(app, sandbox, user):
 
     connect_accounts(app, user.id, sandbox, status="ok")
     with app.app_context():
+        from evosync.auth.models import User
+
+        db.session.get(User, user.id).is_admin = True  # the sweep opens /admin too
+        db.session.commit()
         job = run_job(REFRESH_KIND, user.id, refresh_job(user.id))
         store = db.session.scalar(
             select(CatalogStore.evotor_id).where(CatalogStore.user_id == user.id).limit(1)
@@ -45,6 +49,7 @@ def test_every_get_page_has_no_csp_violation(app, page, live_server_url, sandbox
         "/catalog/rules",
         "/sync",
         "/account",
+        "/admin",
         "/vk/community",
         "/evotor/disconnect",
         "/vk/disconnect",
@@ -63,6 +68,7 @@ def test_every_get_page_has_no_csp_violation(app, page, live_server_url, sandbox
         "/",
         "/login",
         "/register",
+        "/password/forgot",  # anonymous: swept below
     }
     fragments = {
         "/sync/plan",
@@ -72,6 +78,7 @@ def test_every_get_page_has_no_csp_violation(app, page, live_server_url, sandbox
         "/sync/runs",
         "/sync/errors",
         "/sync/categories",
+        "/sync/group-categories",
         "/sync/placeholder",
         "/catalog/refresh",
     }
@@ -89,7 +96,7 @@ def test_every_get_page_has_no_csp_violation(app, page, live_server_url, sandbox
 
     # Pages for anonymous visitors too.
     page.context.clear_cookies()
-    for path in ("/login", "/register"):
+    for path in ("/login", "/register", "/password/forgot"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
     assert page.csp_violations == []

@@ -35,6 +35,7 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     with app.app_context():
         for provider in ("evotor", "vk"):
             check_connection(get_connection(user.id, provider))
+        _db.session.commit()  # the refresh takes the catalog lock in its own transaction
         refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
         _db.session.commit()
         creates = len(source.preview(user.id).creates)
