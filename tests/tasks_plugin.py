@@ -6,6 +6,7 @@ in-process consumer of N threads, stopped gracefully after the test). ``wait_for
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -47,3 +48,25 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30, step: float =
             return value
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def concurrent_ticks(app, n: int) -> list[dict]:
+    """Run the schedule's tick in ``n`` threads released at once; what each tick queued."""
+    from evosync.extensions import db
+    from evosync.tasks.schedule import tick
+
+    results: list[dict] = []
+    barrier = threading.Barrier(n)
+
+    def one() -> None:
+        with app.app_context():
+            barrier.wait()
+            results.append(tick())
+            db.session.remove()
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results

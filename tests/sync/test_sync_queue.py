@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import threading
 import time
 
 from sqlalchemy import func, select
@@ -22,7 +21,7 @@ from evosync.tasks.schedule import tick
 from evosync.tasks.sync import SYNC_KIND
 from tests.sync.helpers import start_worker
 from tests.sync.test_scaleout import _assert_each_community_complete, _fleet_users
-from tests.tasks_plugin import wait_for
+from tests.tasks_plugin import concurrent_ticks, wait_for
 from tests.vk.test_ratelimit_unit import max_in_window
 
 PRODUCTS = 24
@@ -38,24 +37,6 @@ def _runs(app) -> list[SyncRun]:
 def _count(app, model, *where) -> int:
     with app.app_context():
         return _db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def _ticks(app, n: int) -> list[dict]:
-    results: list[dict] = []
-    barrier = threading.Barrier(n)
-
-    def one() -> None:
-        with app.app_context():
-            barrier.wait()
-            results.append(tick())
-            _db.session.remove()
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def _stop(worker) -> str:
@@ -89,7 +70,7 @@ def test_a_manual_sync_with_no_worker_waits_in_the_queue_then_runs_when_a_worker
 def test_eight_concurrent_ticks_queue_each_ready_users_sync_once(app, make_user, sandbox, queue, consumer):
     sandbox.reset(products=PRODUCTS, vk_rps=50)
     users = _fleet_users(app, make_user, sandbox, 3)
-    results = _ticks(app, 8)
+    results = concurrent_ticks(app, 8)
     assert sum(r[SYNC_KIND] for r in results) == len(users)
     assert _count(app, TaskMark, TaskMark.kind == SYNC_KIND) == len(users)
     consumer(workers=3)
@@ -98,7 +79,7 @@ def test_eight_concurrent_ticks_queue_each_ready_users_sync_once(app, make_user,
     assert sorted(r.user_id for r in _runs(app)) == sorted(u.id for u in users)
     assert all(r.status == "succeeded" for r in _runs(app))
     # Synced moments ago: not due again before SYNC_INTERVAL_MINUTES.
-    assert sum(r[SYNC_KIND] for r in _ticks(app, 8)) == 0
+    assert sum(r[SYNC_KIND] for r in concurrent_ticks(app, 8)) == 0
     _assert_each_community_complete(app, sandbox, 3)
 
 

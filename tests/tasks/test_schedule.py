@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from evosync.tasks.jobs import CHECK_KIND
 from evosync.tasks.models import TaskMark
 from evosync.tasks.schedule import tick
 from evosync.tasks.sync import SYNC_KIND
-from tests.tasks_plugin import wait_for
+from tests.tasks_plugin import concurrent_ticks, wait_for
 
 USERS = 4
 
@@ -41,24 +40,6 @@ def shops(app, make_user, sandbox):
     return ids
 
 
-def _ticks(app, n: int) -> list[dict]:
-    results: list[dict] = []
-    barrier = threading.Barrier(n)
-
-    def one() -> None:
-        with app.app_context():
-            barrier.wait()
-            results.append(tick())
-            _db.session.remove()
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def _count(db, model, *where):
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -67,7 +48,7 @@ def _count(db, model, *where):
 def test_eight_concurrent_ticks_queue_each_users_tasks_once_and_workers_run_them(
     app, db, shops, queue, consumer
 ):
-    results = _ticks(app, 8)
+    results = concurrent_ticks(app, 8)
     assert len(results) == 8
     assert sum(r[CHECK_KIND] for r in results) == USERS
     assert sum(r[REFRESH_KIND] for r in results) == USERS
@@ -79,7 +60,7 @@ def test_eight_concurrent_ticks_queue_each_users_tasks_once_and_workers_run_them
     assert _count(db, Connection, Connection.last_check_at.is_not(None)) == USERS
     assert _count(db, CatalogState, CatalogState.refreshed_at.is_not(None)) == USERS
     # Nothing is due any more: the next ticks queue nothing.
-    assert all(r == {CHECK_KIND: 0, REFRESH_KIND: 0, SYNC_KIND: 0} for r in _ticks(app, 8))
+    assert all(r == {CHECK_KIND: 0, REFRESH_KIND: 0, SYNC_KIND: 0} for r in concurrent_ticks(app, 8))
     assert _count(db, Job) == USERS
 
 
