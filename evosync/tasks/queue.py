@@ -24,7 +24,7 @@ QUEUE_NAME = "evosync"
 # Created unbound like every extension: decorators need the instance at import time, the storage is
 # swapped in by init_app once the configuration is known.
 huey = Huey(QUEUE_NAME, storage_class=MemoryStorage, results=False, utc=True)
-_bound: dict[str, Flask] = {}
+_bound: dict[str, Any] = {}
 
 
 class TasksConfigError(RuntimeError):
@@ -58,8 +58,13 @@ def make_storage(url: str) -> Any:
 
 def init_app(app: Flask) -> None:
     """Point the queue at this app's storage and remember the app for the tasks' context."""
-    previous, huey.storage = huey.storage, make_storage(tasks_url(app))
-    previous.close()  # an SQL storage's engine (a test builds many apps)
+    url = tasks_url(app)
+    if _bound.get("url") != url:
+        # A new storage only when the place changes: apps of one deployment (or one test run) share one,
+        # and a worker thread may be inside it right now.
+        previous, huey.storage = huey.storage, make_storage(url)
+        previous.close()  # an SQL storage's engine (a test builds many apps)
+        _bound["url"] = url
     _bound["app"] = app
 
 
