@@ -120,7 +120,10 @@ def set_password(user: User, new_password: str) -> None:
 
 def find_by_email(email: str) -> User | None:
     """The account of ``email`` (normalised), or None."""
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    email = normalize_email(email)
+    if "\x00" in email:
+        return None  # no stored address holds NUL (and PostgreSQL refuses it in a query)
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def confirm_email(user: User) -> bool:

@@ -77,8 +77,9 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
     cells = _Cells(snapshot, current)
     allowed = goods_service.overridden(snapshot.user_id)
-    connection = db.session.connection().execution_options(yield_per=BATCH)
-    rows = connection.execute(_export_query(snapshot.user_id))
+    # Statement-level streaming: a connection-level yield_per would turn every later statement of the
+    # session into a server-side cursor (PostgreSQL refuses one for a DELETE).
+    rows = db.session.connection().execute(_export_query(snapshot.user_id).execution_options(yield_per=BATCH))
     # Local names: this loop runs once per product. Quantities repeat a lot: their cells are cached.
     fixed_for, writerow, starts, quantities = cells.fixed, writer.writerow, _STARTS, {}
     for batch in rows.partitions(BATCH):
