@@ -81,10 +81,23 @@ def due_syncs() -> list[int]:
     return [uid for uid in ready_user_ids() if latest.get(uid) is None or as_utc(latest[uid]) < before]
 
 
+def _still_due(user_id: int) -> bool:
+    """Re-checked once the mark is ours: a run may have finished since the tick listed the user."""
+    latest = db.session.scalar(
+        select(func.max(SyncRun.started_at)).where(
+            SyncRun.user_id == user_id, SyncRun.finished_at.is_not(None)
+        )
+    )
+    return latest is None or as_utc(latest) < utcnow() - _interval()
+
+
 def queue_scheduled_sync(user_id: int) -> bool:
     """Queue the user's scheduled sync unless one is queued or running (the ``sync`` mark); True if queued."""
     if leases.holder(user_id) is not None or not place_mark(user_id, SYNC_KIND):
         db.session.rollback()
+        return False
+    if not _still_due(user_id):
+        clear_mark(user_id, SYNC_KIND)
         return False
     sync_user_task(user_id, "cron", None, True)
     return True
