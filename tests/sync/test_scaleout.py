@@ -114,7 +114,12 @@ def test_killed_hosts_users_are_picked_up_after_its_lease_expires(app, app_confi
         while time.monotonic() < deadline and held is None:
             _db.session.rollback()
             held = _db.session.scalar(
-                select(SyncLease.user_id).where(SyncLease.host == "host-doomed", SyncLease.owner.is_not(None))
+                # run_id set: the lease is held *and* the run row exists (killed before that, no run to mark)
+                select(SyncLease.user_id).where(
+                    SyncLease.host == "host-doomed",
+                    SyncLease.owner.is_not(None),
+                    SyncLease.run_id.is_not(None),
+                )
             )
             time.sleep(0.05)
     assert held is not None, "the doomed host never took a lease"
