@@ -74,3 +74,12 @@ def production_overrides(**extra) -> dict:
         "PASSWORD_HASH_TIME_COST": 2,
         **extra,
     }
+
+
+def browser_login(page, email: str, password: str = "correct horse battery") -> None:
+    """Log in through the real form in Chromium and land on «Подключения»."""
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/connections")

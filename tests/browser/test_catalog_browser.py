@@ -11,6 +11,7 @@ from sqlalchemy import select
 from evosync.catalog.models import CatalogGroup, CatalogProduct
 from evosync.extensions import db as _db
 from evosync.sandbox import catalog as demo
+from tests.factories import browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +46,7 @@ def test_catalog_journey_in_the_browser(page, app, make_user, sandbox):
     with app.app_context():
         save_tokens(user.id, "evotor", sandbox.evotor_token, auth_method="token")
         _db.session.commit()
-    page.goto("/login")
-    page.fill("input[name=email]", "catalog@example.ru")
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/connections")
+    browser_login(page, "catalog@example.ru")
 
     # Refresh: the background job's progress is polled, then the page shows the new catalog.
     page.goto("/catalog")

@@ -12,6 +12,7 @@ from evosync.catalog.models import CatalogGroup, CatalogProduct
 from evosync.connections.service import save_tokens
 from evosync.extensions import db as _db
 from evosync.sandbox import catalog as demo
+from tests.factories import browser_login
 
 pytestmark = pytest.mark.browser
 NBSP = "\u00a0"
@@ -30,11 +31,7 @@ def shop_page(page, app, make_user, sandbox):
     with app.app_context():
         save_tokens(user.id, "evotor", sandbox.evotor_token, auth_method="token")
         _db.session.commit()
-    page.goto("/login")
-    page.fill("input[name=email]", "console@example.ru")
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/connections")
+    browser_login(page, "console@example.ru")
     page.goto("/catalog")
     page.get_by_role("button", name="Обновить каталог").click()
     page.get_by_text("Каталог обновлён").wait_for(timeout=30_000)
