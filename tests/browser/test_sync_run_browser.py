@@ -82,3 +82,35 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     assert page.get_by_test_id("sync-errors").count() == 0
     assert bad in {i["pid"] for i in live_items(sandbox, app, user.id)}
     assert page.csp_violations == []
+
+
+def test_a_run_failing_on_a_revoked_vk_token_turns_active_into_paused_without_a_reload(
+    page, app, make_user, sandbox
+):
+    user = make_user(email="revoked@example.ru", password=PASSWORD)
+    connect(app, user.id, sandbox, stores=[sandbox.store_ids[0]])
+    with app.app_context():
+        for provider in ("evotor", "vk"):
+            check_connection(get_connection(user.id, provider))
+        _db.session.commit()
+    page.goto("/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/connections")
+    page.goto("/sync")
+    label = page.locator("#sync-status-label")
+    expect(label).to_have_attribute("data-status", "active")
+    assert label.inner_text() == "Активна"
+    page.evaluate("window.__noReload = 1")
+
+    # The merchant revoked EvoSync's access in VK (access and refresh tokens): the next run fails on it.
+    assert sandbox.revoke(kind="vk_access") and sandbox.revoke(kind="vk_refresh")
+    page.get_by_role("button", name="Синхронизировать сейчас").click()
+    expect(label).to_have_attribute("data-status", "paused", timeout=60_000)
+    assert label.inner_text().startswith("Приостановлена")
+    assert "ВКонтакте" in page.locator("#sync-status").inner_text()
+    assert "Активна" not in page.locator("#sync-status").inner_text()
+    assert page.evaluate("window.__noReload") == 1
+    page.shot("paused-after-revoked-token")
+    assert page.csp_violations == []
