@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct
@@ -200,4 +201,37 @@ def test_thumbnails_show_the_evotor_picture_or_the_card(page, app, make_user, sa
     box = _row(page, pictured).get_by_test_id("thumb").bounding_box()
     assert (round(box["width"]), round(box["height"])) == (48, 48)
     page.shot("thumbnails")
+    assert page.csp_violations == []
+
+
+def _rule_names(page) -> list[str]:
+    return sorted(page.locator("#catalog-rules tbody tr").all_inner_texts())
+
+
+def test_undo_after_reset_all_restores_the_previous_rules_and_count(shop_page, app):
+    page = shop_page
+    page.goto("/catalog")
+    _row(page, demo.STORE_1).locator("button[data-mode=include]").click()
+    _row(page, demo.STORE_1).get_by_test_id("row-effect").wait_for()
+    page.goto(f"/catalog/stores/{demo.STORE_1}")
+    coffee = _id(app, CatalogGroup, "Кофе")
+    _row(page, coffee).locator("button[data-mode=exclude]").click()
+    _row(page, coffee).get_by_test_id("row-effect").wait_for()
+    page.goto("/catalog")
+    selected, rules = _synced(page), _rule_names(page)
+    assert selected > 0 and len(rules) == 2
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Сбросить все").click()
+    page.get_by_test_id("not-configured").first.wait_for()
+    assert _synced(page) == 0
+    expect(page.locator("#catalog-rules tbody tr")).to_have_count(0)
+    page.shot("after-reset")
+
+    page.locator("#catalog-summary").get_by_role("button", name="Отменить").click()
+    page.get_by_text(f"Правила возвращены: было 0 → стало {selected} из 300").wait_for()
+    expect(page.locator("#catalog-rules tbody tr")).to_have_count(2)
+    assert _synced(page) == selected and _rule_names(page) == rules
+    _row(page, demo.STORE_1).locator("button[data-mode=include][aria-pressed=true]").wait_for()
+    page.shot("reset-undone")
     assert page.csp_violations == []

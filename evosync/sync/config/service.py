@@ -130,7 +130,7 @@ def confirm(user_id: int) -> SyncConfig:
         raise ConfigRefused(NOT_CONFIGURED_RU)
     problem = _broken(connections_by_provider(user_id))
     if problem:
-        raise ConfigRefused(f"Нельзя подтвердить: {problem}.")
+        raise ConfigRefused(f"Нельзя подтвердить: {problem.rstrip('.')}.")
     now = utcnow()
     config.confirmed_at = now
     config.updated_at = now
@@ -259,7 +259,7 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
     elif not configured:
         hint = NOT_CONFIGURED_RU
     elif problem:
-        hint = f"Нельзя подтвердить: {problem}."
+        hint = f"Нельзя подтвердить: {problem.rstrip('.')}."
     state = catalog_queries.catalog_state(user_id)
     return Status(
         code=code,
