@@ -12,6 +12,7 @@ from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.extensions import db as _db
 from evosync.sync.engine import source
+from tests.factories import browser_login
 from tests.sync.conftest import connect, live_items
 
 pytestmark = pytest.mark.browser
@@ -93,11 +94,7 @@ def test_a_run_failing_on_a_revoked_vk_token_turns_active_into_paused_without_a_
         for provider in ("evotor", "vk"):
             check_connection(get_connection(user.id, provider))
         _db.session.commit()
-    page.goto("/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/connections")
+    browser_login(page, user.email, PASSWORD)
     page.goto("/sync")
     label = page.locator("#sync-status-label")
     expect(label).to_have_attribute("data-status", "active")
@@ -113,4 +110,32 @@ def test_a_run_failing_on_a_revoked_vk_token_turns_active_into_paused_without_a_
     assert "Активна" not in page.locator("#sync-status").inner_text()
     assert page.evaluate("window.__noReload") == 1
     page.shot("paused-after-revoked-token")
+    assert page.csp_violations == []
+
+
+def test_the_multiplier_reads_with_a_comma_and_shared_group_names_carry_their_store(
+    page, app, make_user, sandbox
+):
+    user = make_user(email="settings@example.ru", password=PASSWORD)
+    connect(app, user.id, sandbox, stores=[sandbox.store_ids[0]])
+    browser_login(page, user.email, PASSWORD)
+    page.goto("/sync")
+    field = page.locator("#price_multiplier")
+    assert field.input_value() == "1,00"
+    for typed, shown in (("1.15", "1,15"), ("1,2", "1,20")):
+        field.fill(typed)
+        page.locator("#settings-form").get_by_role("button", name="Сохранить").click()
+        page.get_by_text("Настройки сохранены").wait_for()
+        field = page.locator("#price_multiplier")
+        assert field.input_value() == shown
+    assert "1.10" not in page.locator("#settings-form").inner_text().replace("точкой: 1.10", "")
+
+    # Two stores both have a «Табак» group: each row says which store it is.
+    rows = page.get_by_test_id("group-category")
+    rows.first.wait_for()
+    labels = [row.locator("label").inner_text() for row in rows.all()]
+    assert "Табак (Кофейня «Ёжик» на Ленина)" in labels and "Табак (Склад №2)" in labels
+    assert "Табак" not in labels and "Кофе" in labels
+    page.locator("#group-categories").scroll_into_view_if_needed()
+    page.shot("settings-multiplier-and-group-names")
     assert page.csp_violations == []
