@@ -11,6 +11,7 @@ from evosync.connections.clients import evotor_client_for
 from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.extensions import db as _db
+from evosync.sandbox import images as sandbox_images
 from evosync.sync.engine import source
 from tests.factories import browser_login
 from tests.sync.conftest import connect, live_items
@@ -136,6 +137,13 @@ def test_the_multiplier_reads_with_a_comma_and_shared_group_names_carry_their_st
     labels = [row.locator("label").inner_text() for row in rows.all()]
     assert "Табак (Кофейня «Ёжик» на Ленина)" in labels and "Табак (Склад №2)" in labels
     assert "Табак" not in labels and "Кофе" in labels
+    # The placeholder's file picker speaks Russian (the browser's own button would not) and names the file.
+    picked = page.locator('[data-file-name-for="placeholder-file"]')
+    assert picked.inner_text() == "Файл не выбран"
+    assert page.get_by_text("Выбрать файл…").is_visible()
+    photo = {"name": "заглушка.jpg", "mimeType": "image/jpeg", "buffer": sandbox_images.jpeg(400, 400)}
+    page.set_input_files("#placeholder-file", files=[photo])
+    expect(picked).to_have_text("заглушка.jpg")
     page.locator("#group-categories").scroll_into_view_if_needed()
     page.shot("settings-multiplier-and-group-names")
     assert page.csp_violations == []
