@@ -37,6 +37,7 @@ from evosync.sync.runs.cli import bp as sync_run_cli
 from evosync.sync.runs.views import bp as sync_runs_bp
 from evosync.tasks.cli import bp as tasks_cli
 from evosync.tasks.queue import init_app as init_tasks
+from evosync.thumbs.views import bp as thumbs_bp
 from evosync.ui import formats
 from evosync.ui.views import bp as ui_bp
 
@@ -55,6 +56,7 @@ BLUEPRINTS = (
     tokens_cli,
     catalog_bp,
     catalog_cli,
+    thumbs_bp,
     goods_bp,
     sync_bp,
     sync_config_cli,

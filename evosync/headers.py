@@ -6,6 +6,9 @@ from flask import Flask, abort, request
 from flask_login import current_user
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Owner-only responses a browser may keep privately (they set their own Cache-Control and an ETag):
+# product thumbnails, dozens per catalog page.
+PRIVATELY_CACHED = frozenset({"thumbs.thumb"})
 
 
 def content_security_policy(extra_img_sources: list[str]) -> str:
@@ -40,6 +43,7 @@ def register(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if production:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+        cacheable = request.path.startswith("/static/") or request.endpoint in PRIVATELY_CACHED
+        if not cacheable and current_user and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
         return response

@@ -13,6 +13,7 @@ from evosync.sync.config.models import GroupCategory, SyncSettings
 from evosync.sync.engine.models import SyncAlbum, SyncLease, SyncPlaceholderPhoto, SyncVkItem
 from evosync.sync.runs.models import SyncRun, SyncRunError
 from evosync.tasks.models import TaskMark, TaskWorker, huey_counter, huey_kv, huey_schedule, huey_task
+from evosync.thumbs.models import ProductThumb
 
 __all__ = [
     "AccountToken",
@@ -28,6 +29,7 @@ __all__ = [
     "NameGuessOverride",
     "NotificationSent",
     "NotificationSwitch",
+    "ProductThumb",
     "RuleSetStamp",
     "RuleUndo",
     "SecurityEvent",

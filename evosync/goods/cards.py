@@ -74,10 +74,12 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
     return lines
 
 
-def _name_lines(draw: ImageDraw.ImageDraw, name: str, width: int) -> tuple[list[str], ImageFont.FreeTypeFont]:
+def _name_lines(
+    draw: ImageDraw.ImageDraw, name: str, width: int, scale: float = 1.0
+) -> tuple[list[str], ImageFont.FreeTypeFont]:
     """The name wrapped at the largest size that fits MAX_LINES; cut with «…» at the smallest otherwise."""
     for size in NAME_SIZES:
-        font = _font(BOLD, size)
+        font = _font(BOLD, max(1, round(size * scale)))
         lines = _wrap(draw, name, font, width)
         if len(lines) <= MAX_LINES:
             return lines, font
@@ -88,19 +90,20 @@ def _name_lines(draw: ImageDraw.ImageDraw, name: str, width: int) -> tuple[list[
     return lines, font
 
 
-def _background(key: str, placeholder: bytes | None) -> Image.Image:
+def _background(key: str, placeholder: bytes | None, size: int) -> Image.Image:
     if placeholder is None:
         digest = hashlib.sha256(key.encode()).digest()
-        return Image.new("RGB", (SIZE, SIZE), TINTS[digest[0] % len(TINTS)])
+        return Image.new("RGB", (size, size), TINTS[digest[0] % len(TINTS)])
     src = decode(placeholder)
-    return ImageOps.fit(src.convert("RGB"), (SIZE, SIZE), Image.Resampling.LANCZOS)
+    return ImageOps.fit(src.convert("RGB"), (size, size), Image.Resampling.LANCZOS)
 
 
-def _panel(image: Image.Image, top: int, bottom: int) -> None:
+def _panel(image: Image.Image, top: int, bottom: int, scale: float) -> None:
     # A translucent white band keeps the text readable on the merchant's picture.
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    side, margin, pad = image.width, round(MARGIN * scale), round(24 * scale)
     ImageDraw.Draw(overlay).rounded_rectangle(
-        (MARGIN // 2, top - 24, SIZE - MARGIN // 2, bottom + 24), radius=24, fill=(255, 255, 255, 215)
+        (margin // 2, top - pad, side - margin // 2, bottom + pad), radius=pad, fill=(255, 255, 255, 215)
     )
     image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
 
@@ -113,31 +116,46 @@ def render_card(
     placeholder: bytes | None = None,
 ) -> bytes:
     """PNG bytes of the card for product ``key`` (its Evotor id): name, then price or shop name."""
-    image = _background(key, placeholder)
-    draw = ImageDraw.Draw(image)
-    width = SIZE - 2 * MARGIN
-    lines, font = _name_lines(draw, " ".join(name.split()) or "Товар", width)
-    footer = format_price(price) or (shop_name or "").strip() or None
-    footer_font = _font(REGULAR, 52 if format_price(price) else 36)
-    step = round(font.size * 1.2)
-    footer_lines = _wrap(draw, footer, footer_font, width)[:2] if footer else []
-    height = step * len(lines) + (
-        40 + round(footer_font.size * 1.2) * len(footer_lines) if footer_lines else 0
-    )
-    top = (SIZE - height) // 2
-    if placeholder is not None:
-        _panel(image, top, top + height)
-        draw = ImageDraw.Draw(image)
-    y = top
-    for line in lines:
-        draw.text((SIZE // 2, y), line, font=font, fill=INK, anchor="ma")
-        y += step
-    y += 40
-    for line in footer_lines:
-        draw.text((SIZE // 2, y), line, font=footer_font, fill=(90, 90, 90), anchor="ma")
-        y += round(footer_font.size * 1.2)
+    image = card_image(key, name, price, shop_name, placeholder)
     info = PngImagePlugin.PngInfo()
     info.add_text("evosync-product", key)
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True, pnginfo=info)
     return out.getvalue()
+
+
+def card_image(
+    key: str,
+    name: str,
+    price: Decimal | int | float | None = None,
+    shop_name: str | None = None,
+    placeholder: bytes | None = None,
+    size: int = SIZE,
+) -> Image.Image:
+    """The card as an RGB image of ``size``×``size`` (the layout scaled from the 800 px card)."""
+    scale = size / SIZE
+    image = _background(key, placeholder, size)
+    draw = ImageDraw.Draw(image)
+    width = size - 2 * round(MARGIN * scale)
+    lines, font = _name_lines(draw, " ".join(name.split()) or "Товар", width, scale)
+    footer = format_price(price) or (shop_name or "").strip() or None
+    footer_font = _font(REGULAR, max(1, round((52 if format_price(price) else 36) * scale)))
+    step = round(font.size * 1.2)
+    gap = round(40 * scale)
+    footer_lines = _wrap(draw, footer, footer_font, width)[:2] if footer else []
+    height = step * len(lines) + (
+        gap + round(footer_font.size * 1.2) * len(footer_lines) if footer_lines else 0
+    )
+    top = (size - height) // 2
+    if placeholder is not None:
+        _panel(image, top, top + height, scale)
+        draw = ImageDraw.Draw(image)
+    y = top
+    for line in lines:
+        draw.text((size // 2, y), line, font=font, fill=INK, anchor="ma")
+        y += step
+    y += gap
+    for line in footer_lines:
+        draw.text((size // 2, y), line, font=footer_font, fill=(90, 90, 90), anchor="ma")
+        y += round(footer_font.size * 1.2)
+    return image

@@ -16,7 +16,8 @@ from evosync.extensions import db
 from evosync.notifications.service import notify
 from evosync.sync.runs.models import SyncRun
 
-PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
+# The mails say «подключение к …»: the dative («ВКонтакте» does not decline).
+PROVIDER_TO = {"evotor": "Эвотору", "vk": "ВКонтакте"}
 # Reasons a merchant has to act on (reconnect, switch Market back on); transient trouble is not mailed, and a
 # captcha has its own mail from the sync.
 BROKEN_CODES = ("token_revoked", "rights_missing", "not_admin", "market_off", "access_denied")
@@ -25,7 +26,7 @@ FAILED_IN_A_ROW = 3
 
 def connection_changed(connection: Connection, previous_status: str | None) -> None:
     """Mail a connection that broke for a reason the merchant must fix, or one that works again."""
-    name = PROVIDER_NAMES.get(connection.provider, connection.provider)
+    name = PROVIDER_TO.get(connection.provider, connection.provider)
     if connection.status == "error" and connection.reason_code in BROKEN_CODES and previous_status != "error":
         notify(
             connection.user_id,

@@ -10,6 +10,16 @@
     }
   }, true);
 
+  // A Russian «Выбрать файл…» label stands in for the browser's file button: show the chosen file's name.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input || input.type !== "file" || !input.id) { return; }
+    var shown = document.querySelector('[data-file-name-for="' + input.id + '"]');
+    if (shown) {
+      shown.textContent = input.files.length ? input.files[0].name : "Файл не выбран";
+    }
+  });
+
   // htmx does not swap 4xx/5xx answers; show the server's Russian message instead of doing nothing.
   function showAlert(html) {
     var area = document.getElementById("htmx-alerts");

@@ -26,15 +26,18 @@ from evosync.connections.health import check_connection
 from evosync.connections.models import Connection
 from evosync.db import utcnow
 from evosync.extensions import db
-from evosync.jobs.models import Job
+from evosync.jobs.models import SUCCEEDED, Job
 from evosync.jobs.service import JobBusy, JobFn, enqueue, run_queued
 from evosync.tasks.models import TaskMark
 from evosync.tasks.queue import task
+from evosync.tasks.thumbs import fetch_thumbs_task
 
 log = logging.getLogger(__name__)
 
 # Kinds of job rows a worker can run, by kind: user id → the job's work.
 JOB_KINDS: dict[str, Callable[[int], JobFn]] = {REFRESH_KIND: refresh_job}
+# What a job of a kind queues once it succeeded, by kind: user id → None.
+FOLLOW_UPS: dict[str, Callable[[int], object]] = {REFRESH_KIND: fetch_thumbs_task}
 CHECK_KIND = "connection_check"
 WAITING_TEXT = "В очереди: ждёт обработчика"
 # A mark older than this belongs to a task that was lost (a worker killed before it ran): queue again.
@@ -62,13 +65,15 @@ def run_job_task(job_id: int, mark_kind: str | None = None) -> None:
     user_id, kind = job.user_id, job.kind
     db.session.rollback()
     try:
-        run_queued(job_id, JOB_KINDS[kind](user_id))
+        done = run_queued(job_id, JOB_KINDS[kind](user_id))
     except JobBusy:
         raise  # Huey retries the task later; the row stays queued and the page keeps saying so
     except BaseException:
         _clear(user_id, mark_kind)
         raise
     _clear(user_id, mark_kind)
+    if done is not None and done.status == SUCCEEDED and kind in FOLLOW_UPS:
+        FOLLOW_UPS[kind](user_id)
 
 
 def _clear(user_id: int, mark_kind: str | None) -> None:

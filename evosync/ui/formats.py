@@ -98,22 +98,26 @@ def amount(value: Decimal | float | int | None, empty: str = "—") -> str:
     return f"{sign}{int(whole):,}".replace(",", NBSP) + (f",{frac}" if frac else "")
 
 
+def group_labels(groups, store_name) -> dict[str, str]:
+    """Evotor group id → its name, with its store's (``store_name(store id)``) in brackets when another
+    store has a group of the same name («Табак (Склад №2)»)."""
+    stores_by_name: dict[str, set[str]] = {}
+    for g in groups:
+        stores_by_name.setdefault(g.name, set()).add(g.store_id)
+    shared = {name for name, stores in stores_by_name.items() if len(stores) > 1}
+    return {
+        g.evotor_id: f"{g.name} ({store_name(g.store_id)})" if g.name in shared else g.name for g in groups
+    }
+
+
 def group_label(snap, group_id: str | None) -> str | None:
-    """A group's name, with its store's in brackets when another store has a group of the same name."""
+    """A group's label on a catalog snapshot (``group_labels``, computed once per snapshot)."""
     if not group_id:
         return None
-    names = {g.evotor_id: g for g in snap.groups}
-    group = names.get(group_id)
-    if group is None:
-        return None
-    shared = getattr(snap, "_shared_group_names", None)
-    if shared is None:
-        stores_by_name: dict[str, set[str]] = {}
-        for g in snap.groups:
-            stores_by_name.setdefault(g.name, set()).add(g.store_id)
-        shared = {name for name, stores in stores_by_name.items() if len(stores) > 1}
-        snap._shared_group_names = shared
-    return f"{group.name} ({snap.store_name(group.store_id)})" if group.name in shared else group.name
+    labels = getattr(snap, "_group_labels", None)
+    if labels is None:
+        labels = snap._group_labels = group_labels(snap.groups, snap.store_name)
+    return labels.get(group_id)
 
 
 def register(app: Flask) -> None:

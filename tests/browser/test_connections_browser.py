@@ -82,3 +82,26 @@ def test_evotor_oauth_and_disconnect(page, sandbox, browser_user):
     assert _card(page, "evotor").locator("[data-status]").inner_text() == "не подключено"
     assert "Эвотор отключён" in page.content()
     assert page.csp_violations == []
+
+
+def test_the_community_picker_preselects_the_current_community(page, app, sandbox, browser_user):
+    from evosync.sandbox import vk_demo
+    from tests.factories import connect_accounts
+
+    connect_accounts(app, browser_user.id, sandbox, group_id=vk_demo.MARKET_OFF_GROUP_ID)
+    _login(page, browser_user.email)
+    _card(page, "vk").get_by_role("link", name="сменить").click()
+    page.wait_for_url("**/vk/community")
+    radios = page.locator("input[name=group_id]")
+    assert radios.count() >= 2
+    checked = page.locator("input[name=group_id]:checked")
+    assert checked.count() == 1 and checked.get_attribute("value") == str(vk_demo.MARKET_OFF_GROUP_ID)
+    page.shot("current-community-preselected")
+
+    # Pick the other shop: the next visit preselects that one.
+    page.locator(f"input[name=group_id][value='{vk_demo.SHOP_GROUP_ID}']").check()
+    page.get_by_role("button", name="Выбрать").click()
+    page.wait_for_url("**/connections")
+    page.goto("/vk/community")
+    assert page.locator("input[name=group_id]:checked").get_attribute("value") == str(vk_demo.SHOP_GROUP_ID)
+    assert page.csp_violations == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct
@@ -154,3 +155,83 @@ def test_search_as_you_type_keeps_the_url_shareable(shop_page):
     # Back to the pushed URL with no snapshot in htmx's cache: the full page, not a bare fragment.
     restore = page.request.get(shared, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<h1" in restore.text() and "Кофе в зёрнах развесной" in restore.text()
+
+
+def _thumb_rows(app, user_id):
+    from evosync.thumbs.models import ProductThumb
+
+    with app.app_context():
+        rows = _db.session.scalars(select(ProductThumb).where(ProductThumb.user_id == user_id))
+        return {row.product_id: row.note for row in rows}
+
+
+def test_thumbnails_show_the_evotor_picture_or_the_card(page, app, make_user, sandbox):
+    from tests.tasks_plugin import wait_for
+
+    sandbox.reset(products=40)
+    pictured = sandbox.add_product(name="Плед с фотографией", price=2166.9, image=True)["id"]
+    bomb = sandbox.add_product(name="Плед с испорченной картинкой", price=990, image="bomb")["id"]
+    plain = sandbox.add_product(name="Плед без картинки", price=1500)["id"]
+    user = make_user(email="thumbs@example.ru")
+    with app.app_context():
+        save_tokens(user.id, "evotor", sandbox.evotor_token, auth_method="token")
+        _db.session.commit()
+    browser_login(page, "thumbs@example.ru")
+    page.goto("/catalog")
+    page.get_by_role("button", name="Обновить каталог").click()
+    page.get_by_text("Каталог обновлён").wait_for(timeout=30_000)
+    # The worker fetches the Evotor pictures after the refresh, in the background.
+    notes = wait_for(lambda: (n := _thumb_rows(app, user.id)).get(pictured) and bomb in n and n)
+    assert (notes[pictured], notes[bomb], notes.get(plain, "none")) == ("evotor", "too_large", "none")
+
+    page.goto("/catalog/products?q=плед")
+    images = page.locator("#catalog-products img[data-testid=thumb]")
+    assert images.count() == 3
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#catalog-products img[data-testid=thumb]')]"
+        ".every(i => i.complete && i.naturalWidth === 96)"
+    )
+    kinds = {}
+    for row_id in (pictured, bomb, plain):
+        image = _row(page, row_id).get_by_test_id("thumb")
+        assert (image.get_attribute("width"), image.get_attribute("height")) == ("48", "48")
+        assert image.get_attribute("loading") == "lazy"
+        kinds[row_id] = page.request.get(image.get_attribute("src")).headers["content-type"]
+    assert kinds == {pictured: "image/jpeg", bomb: "image/webp", plain: "image/webp"}
+    box = _row(page, pictured).get_by_test_id("thumb").bounding_box()
+    assert (round(box["width"]), round(box["height"])) == (48, 48)
+    page.shot("thumbnails")
+    assert page.csp_violations == []
+
+
+def _rule_names(page) -> list[str]:
+    return sorted(page.locator("#catalog-rules tbody tr").all_inner_texts())
+
+
+def test_undo_after_reset_all_restores_the_previous_rules_and_count(shop_page, app):
+    page = shop_page
+    page.goto("/catalog")
+    _row(page, demo.STORE_1).locator("button[data-mode=include]").click()
+    _row(page, demo.STORE_1).get_by_test_id("row-effect").wait_for()
+    page.goto(f"/catalog/stores/{demo.STORE_1}")
+    coffee = _id(app, CatalogGroup, "Кофе")
+    _row(page, coffee).locator("button[data-mode=exclude]").click()
+    _row(page, coffee).get_by_test_id("row-effect").wait_for()
+    page.goto("/catalog")
+    selected, rules = _synced(page), _rule_names(page)
+    assert selected > 0 and len(rules) == 2
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Сбросить все").click()
+    page.get_by_test_id("not-configured").first.wait_for()
+    assert _synced(page) == 0
+    expect(page.locator("#catalog-rules tbody tr")).to_have_count(0)
+    page.shot("after-reset")
+
+    page.locator("#catalog-summary").get_by_role("button", name="Отменить").click()
+    page.get_by_text(f"Правила возвращены: было 0 → стало {selected} из 300").wait_for()
+    expect(page.locator("#catalog-rules tbody tr")).to_have_count(2)
+    assert _synced(page) == selected and _rule_names(page) == rules
+    _row(page, demo.STORE_1).locator("button[data-mode=include][aria-pressed=true]").wait_for()
+    page.shot("reset-undone")
+    assert page.csp_violations == []

@@ -11,7 +11,9 @@ from evosync.connections.clients import evotor_client_for
 from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.extensions import db as _db
+from evosync.sandbox import images as sandbox_images
 from evosync.sync.engine import source
+from tests.factories import browser_login
 from tests.sync.conftest import connect, live_items
 
 pytestmark = pytest.mark.browser
@@ -81,4 +83,67 @@ def test_preview_confirm_run_history_error_and_retry(page, app, make_user, sandb
     assert "успешно" in page.locator("#sync-history tbody tr").first.inner_text()
     assert page.get_by_test_id("sync-errors").count() == 0
     assert bad in {i["pid"] for i in live_items(sandbox, app, user.id)}
+    assert page.csp_violations == []
+
+
+def test_a_run_failing_on_a_revoked_vk_token_turns_active_into_paused_without_a_reload(
+    page, app, make_user, sandbox
+):
+    user = make_user(email="revoked@example.ru", password=PASSWORD)
+    connect(app, user.id, sandbox, stores=[sandbox.store_ids[0]])
+    with app.app_context():
+        for provider in ("evotor", "vk"):
+            check_connection(get_connection(user.id, provider))
+        _db.session.commit()
+    browser_login(page, user.email, PASSWORD)
+    page.goto("/sync")
+    label = page.locator("#sync-status-label")
+    expect(label).to_have_attribute("data-status", "active")
+    assert label.inner_text() == "Активна"
+    page.evaluate("window.__noReload = 1")
+
+    # The merchant revoked EvoSync's access in VK (access and refresh tokens): the next run fails on it.
+    assert sandbox.revoke(kind="vk_access") and sandbox.revoke(kind="vk_refresh")
+    page.get_by_role("button", name="Синхронизировать сейчас").click()
+    expect(label).to_have_attribute("data-status", "paused", timeout=60_000)
+    assert label.inner_text().startswith("Приостановлена")
+    assert "ВКонтакте" in page.locator("#sync-status").inner_text()
+    assert "Активна" not in page.locator("#sync-status").inner_text()
+    assert page.evaluate("window.__noReload") == 1
+    page.shot("paused-after-revoked-token")
+    assert page.csp_violations == []
+
+
+def test_the_multiplier_reads_with_a_comma_and_shared_group_names_carry_their_store(
+    page, app, make_user, sandbox
+):
+    user = make_user(email="settings@example.ru", password=PASSWORD)
+    connect(app, user.id, sandbox, stores=[sandbox.store_ids[0]])
+    browser_login(page, user.email, PASSWORD)
+    page.goto("/sync")
+    field = page.locator("#price_multiplier")
+    assert field.input_value() == "1,00"
+    for typed, shown in (("1.15", "1,15"), ("1,2", "1,20")):
+        field.fill(typed)
+        page.locator("#settings-form").get_by_role("button", name="Сохранить").click()
+        page.get_by_text("Настройки сохранены").wait_for()
+        field = page.locator("#price_multiplier")
+        assert field.input_value() == shown
+    assert "1.10" not in page.locator("#settings-form").inner_text().replace("точкой: 1.10", "")
+
+    # Two stores both have a «Табак» group: each row says which store it is.
+    rows = page.get_by_test_id("group-category")
+    rows.first.wait_for()
+    labels = [row.locator("label").inner_text() for row in rows.all()]
+    assert "Табак (Кофейня «Ёжик» на Ленина)" in labels and "Табак (Склад №2)" in labels
+    assert "Табак" not in labels and "Кофе" in labels
+    # The placeholder's file picker speaks Russian (the browser's own button would not) and names the file.
+    picked = page.locator('[data-file-name-for="placeholder-file"]')
+    assert picked.inner_text() == "Файл не выбран"
+    assert page.get_by_text("Выбрать файл…").is_visible()
+    photo = {"name": "заглушка.jpg", "mimeType": "image/jpeg", "buffer": sandbox_images.jpeg(400, 400)}
+    page.set_input_files("#placeholder-file", files=[photo])
+    expect(picked).to_have_text("заглушка.jpg")
+    page.locator("#group-categories").scroll_into_view_if_needed()
+    page.shot("settings-multiplier-and-group-names")
     assert page.csp_violations == []

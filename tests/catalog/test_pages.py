@@ -99,3 +99,18 @@ def test_odd_product_queries_never_fail(auth_client, shop, args):
 @pytest.mark.parametrize("args", [{"store": "nope"}, {"group": "nope"}, {"store": "x" * 300}])
 def test_products_filter_naming_an_unknown_store_or_group_is_404(auth_client, shop, args):
     assert auth_client.get("/catalog/products", query_string=args).status_code == 404
+
+
+def test_with_no_rules_no_row_claims_to_sync(auth_client, shop, ids):
+    """The summary says «Не настроено» with no rules: the rows agree (nothing syncs) instead of saying «да»."""
+    html = auth_client.get("/catalog").get_data(as_text=True)
+    assert 'data-syncs="yes"' not in html
+    assert html.count("правил нет: ничего не синхронизируется") == 2
+    assert "0 из 240" in html and "0 из 60" in html
+    products = auth_client.get("/catalog/products").get_data(as_text=True)
+    assert 'data-syncs="yes"' not in products
+    auth_client.post(
+        "/catalog/filters", data={"entity_type": "store", "entity_id": ids.store(1), "mode": "include"}
+    )
+    html = auth_client.get("/catalog").get_data(as_text=True)
+    assert 'data-syncs="yes"' in html and "правил нет" not in html and "240 из 240" in html

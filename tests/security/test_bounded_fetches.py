@@ -228,3 +228,30 @@ def test_production_policy_refuses_plain_http_and_foreign_hosts():
     with pytest.raises(FetchRefused, match="not in the allowed list"):
         check_url("https://evotor.ru.evil.example/1.png", policy, _resolver("87.240.137.164"))
     check_url("https://api.evotor.ru/images/1.png", policy)  # the API origin itself is trusted as configured
+
+
+def test_a_thumbnail_whose_image_url_is_internal_is_refused_and_the_card_stands_in(
+    servers, app, db, make_user
+):
+    from sqlalchemy import select
+
+    from evosync.catalog.models import CatalogProduct
+    from evosync.thumbs.models import ProductThumb
+    from evosync.thumbs.service import store_evotor_thumbs
+
+    main, internal = servers
+    main.image = f"{internal.url}/secret.png"
+    owner = make_user(email="thumbs@example.ru")
+    db.session.add(
+        CatalogProduct(
+            user_id=owner.id, evotor_id="P", store_id="S", name="Плед", price=100, content_hash="h"
+        )
+    )
+    db.session.commit()
+    assert store_evotor_thumbs(owner.id, _evotor(main)) is None
+    row = db.session.scalar(select(ProductThumb).where(ProductThumb.user_id == owner.id))
+    assert (row.product_id, row.note, row.data) == ("P", "refused", None)
+    assert internal.hits == []
+    web = app.test_client()
+    web.post("/login", data={"email": owner.email, "password": "correct horse battery"})
+    assert web.get("/catalog/thumb/P").mimetype == "image/webp"

@@ -32,6 +32,7 @@ OBJECT_ENDPOINTS = {
     "confirm.confirm",
     "password.reset_password",
     "goods.name_guess",
+    "thumbs.thumb",
 }
 
 
@@ -126,6 +127,7 @@ def test_other_users_objects_are_404_and_untouched(app, db, make_user, sandbox):
         ("GET", f"/catalog/refresh/{ids['job']}", {}),
         ("POST", f"/sync/errors/{ids['error']}/retry", injected),
         ("POST", f"/goods/products/{ids['product']}/name-guess", {**injected, "allowed": "1"}),
+        ("GET", f"/catalog/thumb/{ids['product']}", {}),
         ("POST", "/connections/vk/check", injected),
         ("POST", "/connections/evotor/check", injected),
         ("GET", "/evotor/disconnect", {}),

@@ -47,7 +47,19 @@ def test_save_settings(app, auth_client, user):
     assert saved.stock_mode == "none"  # no choice sent: «не передавать остатки»
     assert saved.vk_category_id is None
     html = auth_client.get("/sync").get_data(as_text=True)
-    assert 'value="1.15"' in html and 'id="leave-delete" value="delete" checked' in html
+    assert 'value="1,15"' in html and 'id="leave-delete" value="delete" checked' in html
+
+
+def test_the_multiplier_reads_with_a_comma_and_takes_a_point_too(app, auth_client, user):
+    assert 'value="1,00"' in auth_client.get("/sync").get_data(as_text=True)
+    assert (
+        auth_client.post(
+            "/sync/settings", data={"price_multiplier": "1.2", "leave_action": "hide"}
+        ).status_code
+        == 303
+    )
+    assert settings_of(app, user).price_multiplier == Decimal("1.20")
+    assert 'value="1,20"' in auth_client.get("/sync").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

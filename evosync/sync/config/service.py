@@ -27,6 +27,8 @@ from evosync.sync.config.models import SyncSettings, ensure_settings
 from evosync.sync.engine.outcomes import CONNECTION_PAUSES
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
+# «подключение к …»: the dative («ВКонтакте» does not decline).
+PROVIDER_TO = {"evotor": "Эвотору", "vk": "ВКонтакте"}
 NOT_CONFIGURED_RU = f"{R.NOT_CONFIGURED} {R.NOT_CONFIGURED_TODO}"
 TYPE_NAMES = {"store": "магазин", "group": "группа", "product": "товар"}
 MODE_NAMES = {"include": "включён", "exclude": "исключён"}
@@ -83,7 +85,7 @@ def _broken(connections: dict[str, Connection]) -> str | None:
         if not connection.works:
             detail = f": {connection.message}" if connection.message else ""
             state = "ещё не проверено" if connection.status in ("unknown", "checking") else "не работает"
-            return f"подключение к {PROVIDER_NAMES[provider]} {state}{detail}"
+            return f"подключение к {PROVIDER_TO[provider]} {state}{detail}"
     if connections["vk"].vk_group_id is None:
         return "не выбрано сообщество ВКонтакте"
     return None
@@ -130,7 +132,7 @@ def confirm(user_id: int) -> SyncConfig:
         raise ConfigRefused(NOT_CONFIGURED_RU)
     problem = _broken(connections_by_provider(user_id))
     if problem:
-        raise ConfigRefused(f"Нельзя подтвердить: {problem}.")
+        raise ConfigRefused(f"Нельзя подтвердить: {problem.rstrip('.')}.")
     now = utcnow()
     config.confirmed_at = now
     config.updated_at = now
@@ -205,14 +207,14 @@ def _warnings(connections: dict[str, Connection], catalog_fetched: bool) -> list
     out: list[Notice] = []
     for provider in ("evotor", "vk"):
         connection = connections.get(provider)
-        name = PROVIDER_NAMES[provider]
+        name, to = PROVIDER_NAMES[provider], PROVIDER_TO[provider]
         if connection is None:
             out.append(Notice(f"{name} не подключён.", "connections.index", "Подключить"))
         elif not connection.works:
             reason = f" {connection.message}" if connection.message else ""
-            text = f"Подключение к {name} не работает.{reason}"
+            text = f"Подключение к {to} не работает.{reason}"
             if connection.status in ("unknown", "checking"):
-                text = f"Подключение к {name} ещё не проверено."
+                text = f"Подключение к {to} ещё не проверено."
             out.append(Notice(text, "connections.index", "Открыть подключения"))
     vk = connections.get("vk")
     if vk is not None and vk.vk_group_id is None:
@@ -259,7 +261,7 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
     elif not configured:
         hint = NOT_CONFIGURED_RU
     elif problem:
-        hint = f"Нельзя подтвердить: {problem}."
+        hint = f"Нельзя подтвердить: {problem.rstrip('.')}."
     state = catalog_queries.catalog_state(user_id)
     return Status(
         code=code,

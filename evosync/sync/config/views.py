@@ -19,6 +19,7 @@ from evosync.sync.config.settings import BadSettings
 from evosync.sync.config.summary import filter_summary
 from evosync.sync.engine import guard
 from evosync.tasks.sync import queue_manual_sync
+from evosync.ui.formats import group_labels
 
 bp = Blueprint("sync", __name__)
 log = logging.getLogger(__name__)
@@ -138,8 +139,15 @@ def group_categories():
     except BadSettings as bad:
         choices, error = [], bad.message_ru
     rows = settings_service.group_category_rows(current_user.id)
+    stores = {store.evotor_id: store.name for store in catalog_queries.stores(current_user.id)}
+    names = group_labels([group for group, _ in rows], stores.get)
     return render_template(
-        "sync/_group_categories.html", rows=rows, labels=dict(choices), choices=choices, error=error
+        "sync/_group_categories.html",
+        rows=rows,
+        names=names,
+        labels=dict(choices),
+        choices=choices,
+        error=error,
     )
 
 

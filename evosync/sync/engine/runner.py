@@ -78,14 +78,14 @@ def _catalog_fresh(user_id: int) -> bool:
 
 def _check_connections(user_id: int, run: SyncRun) -> str | None:
     """Check Evotor and VK; the Russian reason when one fails (the run is then skipped)."""
-    for provider, name in (("evotor", "Эвотор"), ("vk", "ВКонтакте")):
+    for provider, name, to in (("evotor", "Эвотор", "Эвотору"), ("vk", "ВКонтакте", "ВКонтакте")):
         connection = get_connection(user_id, provider)
         if connection is None:
             return f"{name} не подключён — подключите его на странице «Подключения»."
         verdict = check_connection(connection)
         db.session.commit()
         if verdict.status == "error":
-            return verdict.message or f"Подключение к {name} не работает."
+            return verdict.message or f"Подключение к {to} не работает."
     if get_connection(user_id, "vk").vk_group_id is None:
         return "Не выбрано сообщество ВКонтакте — выберите его на странице «Подключения»."
     return None

@@ -1,0 +1,1 @@
+"""Product thumbnails for the catalog rows: the Evotor image (fetched in the background) or the card."""
