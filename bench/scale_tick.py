@@ -132,12 +132,12 @@ def make_due(user_ids: list[int], minutes: int = 11) -> None:
     db.session.commit()
 
 
-def start_workers(config: dict, workers: int, threads: int) -> list[subprocess.Popen]:
-    """W `flask worker --threads T` subprocesses on the bench's database, queue and sandbox."""
+def start_workers(config: dict, workers: int, threads: int, log_path: str) -> list[subprocess.Popen]:
+    """W `flask worker --threads T` subprocesses on the bench's database, queue and sandbox (logs appended)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVOSYNC_")}
     env.update({f"EVOSYNC_{key}": value for key, value in config.items()})
     cmd = [sys.executable, "-m", "flask", "--app", "evosync", "worker", "--threads", str(threads)]
-    log = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the workers
+    log = open(log_path, "a")  # noqa: SIM115 - lives as long as the workers
     return [subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=log) for _ in range(workers)]
 
 
@@ -169,6 +169,7 @@ class Cycle:
     evotor_requests: int
     busiest_window: int
     refused: int
+    failures: dict
 
     def report(self) -> str:
         """The cycle's lines for the console."""
@@ -181,6 +182,7 @@ class Cycle:
             f"sandbox CPU {self.sandbox_cpu:.1f} s\n"
             f"[{self.label}] sandbox saw {self.vk_requests} VK + {self.evotor_requests} Evotor requests; "
             f"busiest 1-s window of one token {self.busiest_window}; VK rate-limit refusals {self.refused}"
+            + "".join(f"\n[{self.label}] {n} × {message}" for message, n in self.failures.items())
         )
 
 
@@ -226,8 +228,11 @@ def run_cycle(label: str, url: str, pids: list[int], expected: int, after_id: in
     counters = admin(url, "/counters")
     stamps = counters["vk_token_timestamps"].values()
     statuses: dict[str, int] = {}
+    failures: dict[str, int] = {}
     for run in done:
         statuses[run.status] = statuses.get(run.status, 0) + 1
+        if run.status != "succeeded":
+            failures[run.message or "?"] = failures.get(run.message or "?", 0) + 1
     print(f"[{label}] the tick queued {queued}")
     return Cycle(
         label,
@@ -241,6 +246,7 @@ def run_cycle(label: str, url: str, pids: list[int], expected: int, after_id: in
         counters["all"].get("http:evotor", 0),
         max((max_in_window(s) for s in stamps), default=0),
         counters["all"].get("vk_rate_limited", 0),
+        failures,
     )
 
 
@@ -260,8 +266,10 @@ def cycles(args, url: str, config: dict) -> list[Cycle]:
         upgrade()
         started = time.monotonic()
         user_ids = setup_users(url, args.users)
-        print(f"setup: {len(user_ids)} users with {args.products} products each in {time.monotonic() - started:.0f} s")
-        procs = start_workers(config, args.workers, args.threads)
+        print(
+            f"setup: {len(user_ids)} users with {args.products} products each in {time.monotonic() - started:.0f} s"
+        )
+        procs = start_workers(config, args.workers, args.threads, args.worker_log)
         pids = [p.pid for p in procs] + [url.pid]
         try:
             done = [run_cycle("first sync", url, pids, len(user_ids), 0, args.timeout)]
@@ -276,7 +284,9 @@ def cycles(args, url: str, config: dict) -> list[Cycle]:
 
 def main() -> None:
     """Run the benchmark and print N, W, T, the cycles and the ratio."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--products", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
@@ -284,6 +294,7 @@ def main() -> None:
     parser.add_argument("--vk-rps", type=int, default=3)
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a cycle may take at most")
+    parser.add_argument("--worker-log", default=os.devnull, help="file the workers' stderr is appended to")
     args = parser.parse_args()
     with (
         sandbox(products=args.products, vk_rps=args.vk_rps, vk_fleet=max(32, args.users)) as url,
@@ -296,14 +307,18 @@ def main() -> None:
             if cluster is not None:
                 cluster.stop()
     backend = "postgresql" if args.postgresql else "sqlite"
-    print(f"N={args.users} users × {args.products} products, W={args.workers} workers × T={args.threads} threads, "
-          f"{backend}, VK_RPS={args.vk_rps}, {os.cpu_count()} CPUs")
+    print(
+        f"N={args.users} users × {args.products} products, W={args.workers} workers × T={args.threads} threads, "
+        f"{backend}, VK_RPS={args.vk_rps}, {os.cpu_count()} CPUs"
+    )
     for cycle in results:
         print(cycle.report())
     alone, steady = results[1], results[2]
     if alone.wall:
-        print(f"ratio steady-state cycle / one user alone = {steady.wall:.1f} / {alone.wall:.1f} = "
-              f"{steady.wall / alone.wall:.2f} (goal ≤ 1.5)")
+        print(
+            f"ratio steady-state cycle / one user alone = {steady.wall:.1f} / {alone.wall:.1f} = "
+            f"{steady.wall / alone.wall:.2f} (goal ≤ 1.5)"
+        )
 
 
 if __name__ == "__main__":

@@ -63,7 +63,9 @@ def slots_engine() -> Engine:
             if engine is None:
                 # WAL and the busy timeout come from evosync/db.py's connect hook; the one small table is
                 # made here (IF NOT EXISTS: several processes may start at once), like Huey's own SQLite file.
-                engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+                # pool_size=0: no cap — every worker thread may wait for a slot at once, and a capped pool
+                # made them queue for a connection (30 s, then TimeoutError) instead.
+                engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30}, pool_size=0)
                 with engine.begin() as conn:
                     conn.execute(CreateTable(slots, if_not_exists=True))
                 _side_engines[path] = engine

@@ -17,11 +17,11 @@ from . import (
     people,
     vk_albums,
     vk_api,
+    vk_demo,
     vk_market,
     vk_photos,
     vk_users,
     vkid,
-    vk_demo,
     vkid_consent,
 )
 from .demo import reset

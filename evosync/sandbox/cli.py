@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="base URL clients reach the sandbox at")
     serve.add_argument("--vk-rps", type=int, help="VK requests per second per token (default 3)")
     serve.add_argument(
-        "--vk-fleet", type=int, help="communities of the chain-store VK user (default 32; benchmarks want more)"
+        "--vk-fleet",
+        type=int,
+        help="communities of the chain-store VK user (default 32; benchmarks want more)",
     )
     reset = sub.add_parser("reset", help="fresh demo state")
     reset.add_argument("--products", type=int)
