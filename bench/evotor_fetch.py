@@ -40,9 +40,18 @@ def admin(url: str, path: str, body: dict | None = None) -> dict:
         return json.loads(resp.read())
 
 
+class SandboxUrl(str):
+    """The sandbox's base URL; ``pid`` is its server process (benchmarks read its CPU time)."""
+
+    pid: int
+
+
 @contextmanager
-def sandbox(products: int = 300, vk_rps: int = 3):
-    """Run ``python -m evosync.sandbox serve`` on a free loopback port; yield its base URL."""
+def sandbox(products: int = 300, vk_rps: int = 3, vk_fleet: int | None = None):
+    """Run ``python -m evosync.sandbox serve`` on a free loopback port; yield its base URL (a SandboxUrl).
+
+    ``vk_fleet``: communities of the chain-store VK user (the sandbox's default is 32).
+    """
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
@@ -61,8 +70,11 @@ def sandbox(products: int = 300, vk_rps: int = 3):
             "--vk-rps",
             str(vk_rps),
         ]
+        if vk_fleet:
+            cmd += ["--vk-fleet", str(vk_fleet)]
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
+        url = SandboxUrl(f"http://127.0.0.1:{port}")
+        url.pid = proc.pid
         try:
             deadline = time.monotonic() + 30
             while True:

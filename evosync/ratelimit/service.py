@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -63,7 +63,9 @@ def slots_engine() -> Engine:
             if engine is None:
                 # WAL and the busy timeout come from evosync/db.py's connect hook; the one small table is
                 # made here (IF NOT EXISTS: several processes may start at once), like Huey's own SQLite file.
-                engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+                # pool_size=0: no cap — every worker thread may wait for a slot at once, and a capped pool
+                # made them queue for a connection (30 s, then TimeoutError) instead.
+                engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30}, pool_size=0)
                 with engine.begin() as conn:
                     conn.execute(CreateTable(slots, if_not_exists=True))
                 _side_engines[path] = engine
@@ -98,8 +100,26 @@ class DatabaseLimiter:
             conn.execute(insert(slots).on_conflict_do_nothing(), rows)
         _ensured.add(mark)
 
+    def _wait_before_taking(self) -> float:
+        """Seconds until the token's earliest slot is free (≤ 0: try now), read without any write lock.
+
+        Waiting requests poll this instead of taking the write lock: on SQLite there is one write lock for
+        every token's slots, and 64 worker threads polling with BEGIN IMMEDIATE kept it so busy that
+        requests hit the busy timeout («database is locked»).
+        """
+        with self.engine.connect() as conn:
+            earliest = conn.execute(
+                select(func.min(slots.c.free_at)).where(
+                    slots.c.token_hash == self.key, slots.c.slot < self.rps
+                )
+            ).scalar()
+            return (earliest if earliest is not None else 0.0) - _now(conn)
+
     def _try_take(self, holder: str) -> tuple[int | None, float]:
         """Take a free slot: (its number, 0) or (None, seconds until one may be free)."""
+        wait = self._wait_before_taking()
+        if wait > 0:
+            return None, wait
         query = (
             select(slots.c.slot, slots.c.free_at)
             .where(slots.c.token_hash == self.key, slots.c.slot < self.rps)

@@ -17,6 +17,7 @@ from . import (
     people,
     vk_albums,
     vk_api,
+    vk_demo,
     vk_market,
     vk_photos,
     vk_users,
@@ -46,6 +47,8 @@ DEFAULTS = {
     "VKID_CODE_TTL": 600,
     "VKID_REQUIRE_SECRET": False,
     "CATALOG_PRODUCTS": 300,
+    # Communities of the chain-store VK user (vk_demo.FLEET_GROUP_IDS); the module's 32 unless set.
+    "VK_FLEET": None,
     "SEED": 1,
     "CLIENTS": None,
 }
@@ -74,6 +77,8 @@ def _settings(overrides: dict | None) -> dict:
 def create_sandbox_app(settings: dict | None = None) -> Flask:
     """Build the sandbox app; a state file without a catalog gets the fresh demo state."""
     cfg = _settings(settings)
+    if cfg["VK_FLEET"]:
+        vk_demo.set_fleet_size(int(cfg["VK_FLEET"]))
     app = Flask("evosync.sandbox")
     app.config["SANDBOX"] = cfg
     app.config["JSON_AS_ASCII"] = False

@@ -54,6 +54,8 @@ def _serve(args) -> None:
         settings["CATALOG_PRODUCTS"] = args.products
     if args.vk_rps:
         settings["VK_RPS"] = args.vk_rps
+    if args.vk_fleet:
+        settings["VK_FLEET"] = args.vk_fleet
     serve_forever(settings, args.host, args.port)
 
 
@@ -84,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--products", type=int, help="catalog size for a fresh state")
     serve.add_argument("--public-url", help="base URL clients reach the sandbox at")
     serve.add_argument("--vk-rps", type=int, help="VK requests per second per token (default 3)")
+    serve.add_argument(
+        "--vk-fleet",
+        type=int,
+        help="communities of the chain-store VK user (default 32; benchmarks want more)",
+    )
     reset = sub.add_parser("reset", help="fresh demo state")
     reset.add_argument("--products", type=int)
     reset.add_argument("--seed", type=int)

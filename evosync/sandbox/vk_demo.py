@@ -9,9 +9,12 @@ MARKET_OFF_GROUP_ID = 218000002
 MEMBER_GROUP_ID = 218000003
 OTHER_SHOP_GROUP_ID = 218000004
 # A chain-store owner with many communities, so multi-user tests (scale-out, isolation) can give each
-# EvoSync user a community of its own instead of several users fighting over one Market.
+# EvoSync user a community of its own instead of several users fighting over one Market. A benchmark that
+# needs more (bench/scale_tick.py) starts the sandbox with `serve --vk-fleet N` (``set_fleet_size``).
 FLEET_USER_ID = 501234570
-FLEET_GROUP_IDS = tuple(218000100 + i for i in range(1, 33))
+FLEET_SIZE = 32
+FLEET_FIRST_ID = 218000101
+FLEET_GROUP_IDS = tuple(range(FLEET_FIRST_ID, FLEET_FIRST_ID + FLEET_SIZE))
 
 USERS = {
     DEMO_USER_ID: {
@@ -63,16 +66,31 @@ GROUPS = {
         "market": True,
         "members": {OTHER_USER_ID: 3},
     },
-    **{
-        group_id: {
-            "name": f"Магазин сети №{group_id - FLEET_GROUP_IDS[0] + 1}",
-            "screen_name": f"chain_shop_{group_id - FLEET_GROUP_IDS[0] + 1}",
-            "market": True,
-            "members": {FLEET_USER_ID: 3},
-        }
-        for group_id in FLEET_GROUP_IDS
-    },
 }
+
+
+def _fleet_group(group_id: int) -> dict:
+    number = group_id - FLEET_FIRST_ID + 1
+    return {
+        "name": f"Магазин сети №{number}",
+        "screen_name": f"chain_shop_{number}",
+        "market": True,
+        "members": {FLEET_USER_ID: 3},
+    }
+
+
+def set_fleet_size(size: int) -> None:
+    """Give the chain owner ``size`` communities (ids from ``FLEET_FIRST_ID``; 32 unless a server asks)."""
+    global FLEET_GROUP_IDS
+    if not 1 <= size <= 99_000:  # above that the ids would run into other ranges
+        raise ValueError(f"fleet size must be 1…99000, not {size}")
+    for group_id in FLEET_GROUP_IDS:
+        GROUPS.pop(group_id, None)
+    FLEET_GROUP_IDS = tuple(range(FLEET_FIRST_ID, FLEET_FIRST_ID + size))
+    GROUPS.update({group_id: _fleet_group(group_id) for group_id in FLEET_GROUP_IDS})
+
+
+GROUPS.update({group_id: _fleet_group(group_id) for group_id in FLEET_GROUP_IDS})
 
 # Scope names → legacy bitmask, for account.getAppPermissions (vk-api.md §1c).
 SCOPE_BITS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 
 from evosync.tasks import schedule  # noqa: F401 - registers the tasks and the schedule
 from evosync.tasks.queue import huey
@@ -17,6 +17,20 @@ MAX_POLL_DELAY = 1.0
 bp = Blueprint("tasks_cli", __name__, cli_group=None)
 
 
+def worker_app(app: Flask, threads: int) -> Flask:
+    """The command's app again, with a database pool sized for ``threads`` worker threads.
+
+    The default pool (5 + 10 overflow) starved a worker of 32 threads: runs waited 30 s for a connection
+    and failed with QueuePool's TimeoutError. A thread may hold its session's connection and, on
+    PostgreSQL, the VK limiter's at once; the scheduler and the heartbeat need one each.
+    """
+    from evosync import create_app  # cycle: evosync/__init__.py registers this blueprint
+
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.update(pool_size=threads + 2, max_overflow=threads + 2)
+    return create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
+
+
 @bp.cli.command("worker")
 @click.option(
     "--threads", "-t", default=4, show_default=True, type=click.IntRange(1, 64), help="Worker threads."
@@ -25,7 +39,7 @@ def worker(threads: int) -> None:
     """Run a task-queue consumer until SIGTERM / SIGINT (finishes running tasks first on SIGINT)."""
     # Workers log to stderr (journald under systemd): task starts, failures with their tracebacks.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = current_app._get_current_object()
+    app = worker_app(current_app._get_current_object(), threads)  # also binds the queue to it
     consumer = BeatingConsumer(
         huey, app, workers=threads, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY
     )

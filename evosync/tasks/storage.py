@@ -44,7 +44,8 @@ class SqlStorage(BaseStorage):
         if engine is None:
             if url is None:
                 raise ValueError("SqlStorage needs a url or an engine")
-            engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=10, max_overflow=20)
+            # Overflow up to `flask worker`'s 64 threads (each polls the queue) plus the scheduler's.
+            engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=10, max_overflow=70)
         self.engine = engine
         self.pg = engine.dialect.name == "postgresql"
 
