@@ -119,7 +119,7 @@ def test_a_run_failing_on_a_revoked_vk_token_turns_active_into_paused_without_a_
     assert body.count("Доступ к ВКонтакте отозван") == 0  # the engine's stored sentence is not repeated
     assert page.locator("#sync-status").get_by_role("link", name="Подключить ВКонтакте заново").count() == 1
     assert page.locator("#confirm-hint").inner_text() == "Нельзя подтвердить: доступ ВКонтакте отозван."
-    assert "ошибка — доступ ВКонтакте отозван" in page.get_by_test_id("sync-last").inner_text()
+    assert page.get_by_test_id("sync-last").inner_text().endswith(" — доступ ВКонтакте отозван")
     assert "доступ ВКонтакте отозван" in page.locator("#sync-history tbody tr").first.inner_text()
     page.set_viewport_size({"width": 1280, "height": 900})
     page.shot("paused-after-revoked-token-1280")
