@@ -25,6 +25,12 @@ REQUIRED_VK_SCOPES = ("market", "photos")
 CHECK_TIMEOUT = (5, 15)
 
 
+# The checks' verdicts that /sync recognises in a run's message (evosync/sync/config/problems.py).
+EVOTOR_REVOKED_RU = "Токен Эвотора недействителен — подключите Эвотор заново."
+VK_CAPTCHA_RU = "ВКонтакте просит подтвердить действия капчей — откройте vk.com, затем проверьте снова."
+VK_MARKET_OFF_RU = "В сообществе выключены Товары — включите их в настройках сообщества."
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of one check."""
@@ -80,7 +86,7 @@ def check_evotor(connection: Connection) -> Verdict:
     try:
         client.stores()
     except evotor_errors.TokenInvalid:
-        return Verdict("error", "token_revoked", "Токен Эвотора недействителен — подключите Эвотор заново.")
+        return Verdict("error", "token_revoked", EVOTOR_REVOKED_RU)
     except evotor_errors.RightsMissing:
         return Verdict(
             "error",
@@ -121,16 +127,14 @@ def check_vk(connection: Connection) -> Verdict:
                 "Вы больше не администратор выбранного сообщества — выберите другое сообщество.",
             )
         if group.market_enabled is False:
-            return Verdict(
-                "error", "market_off", "В сообществе выключены Товары — включите их в настройках сообщества."
-            )
+            return Verdict("error", "market_off", VK_MARKET_OFF_RU)
     except vk_errors.TokenInvalid:
         return Verdict("error", "token_revoked", VK_TOKEN_REVOKED_RU)
     except vk_errors.Captcha:
         return Verdict(
             "error",
             "captcha",
-            "ВКонтакте просит подтвердить действия капчей — откройте vk.com, затем проверьте снова.",
+            VK_CAPTCHA_RU,
         )
     except vk_errors.AccessDenied:
         return Verdict(

@@ -12,6 +12,7 @@ from evosync.connections.health import check_connection
 from evosync.connections.queries import get_connection
 from evosync.extensions import db as _db
 from evosync.sandbox import images as sandbox_images
+from evosync.sync.config import problems
 from evosync.sync.engine import source
 from tests.factories import browser_login
 from tests.sync.conftest import connect, live_items
@@ -106,11 +107,25 @@ def test_a_run_failing_on_a_revoked_vk_token_turns_active_into_paused_without_a_
     assert sandbox.revoke(kind="vk_access") and sandbox.revoke(kind="vk_refresh")
     page.get_by_role("button", name="Синхронизировать сейчас").click()
     expect(label).to_have_attribute("data-status", "paused", timeout=60_000)
-    assert label.inner_text().startswith("Приостановлена")
-    assert "ВКонтакте" in page.locator("#sync-status").inner_text()
+    assert label.inner_text() == "Приостановлена"
     assert "Активна" not in page.locator("#sync-status").inner_text()
     assert page.evaluate("window.__noReload") == 1
-    page.shot("paused-after-revoked-token")
+    # The reason is said once, in full, in the status card with the reconnect button; elsewhere briefly.
+    expect(page.locator("#sync-history tbody tr")).to_have_count(1, timeout=30_000)
+    with app.app_context():
+        text = problems._vk_revoked().text
+    body = page.locator("body").inner_text()
+    assert body.count(text) == 1 and text in page.locator("#sync-status").inner_text()
+    assert body.count("Доступ к ВКонтакте отозван") == 0  # the engine's stored sentence is not repeated
+    assert page.locator("#sync-status").get_by_role("link", name="Подключить ВКонтакте заново").count() == 1
+    assert page.locator("#confirm-hint").inner_text() == "Нельзя подтвердить: доступ ВКонтакте отозван."
+    assert page.get_by_test_id("sync-last").inner_text().endswith(" — доступ ВКонтакте отозван")
+    assert "доступ ВКонтакте отозван" in page.locator("#sync-history tbody tr").first.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.shot("paused-after-revoked-token-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.shot("paused-after-revoked-token-390")
     assert page.csp_violations == []
 
 

@@ -20,16 +20,16 @@ from evosync.db import as_utc, utcnow
 from evosync.extensions import db
 from evosync.refusals import Refusal
 from evosync.rules import queries as rules_queries
-from evosync.rules import reasons as R
 from evosync.rules.models import SyncConfig, SyncFilter
 from evosync.rules.service import get_or_create_config
+from evosync.sync.config import problems
 from evosync.sync.config.models import SyncSettings, ensure_settings
+from evosync.sync.config.problems import NOT_CONFIGURED_RU, Problem
 from evosync.sync.engine.outcomes import CONNECTION_PAUSES
 
 PROVIDER_NAMES = {"evotor": "Эвотор", "vk": "ВКонтакте"}
 # «подключение к …»: the dative («ВКонтакте» does not decline).
 PROVIDER_TO = {"evotor": "Эвотору", "vk": "ВКонтакте"}
-NOT_CONFIGURED_RU = f"{R.NOT_CONFIGURED} {R.NOT_CONFIGURED_TODO}"
 TYPE_NAMES = {"store": "магазин", "group": "группа", "product": "товар"}
 MODE_NAMES = {"include": "включён", "exclude": "исключён"}
 UNCONFIRMED_SWITCH_RU = (
@@ -182,17 +182,9 @@ def is_ready(user_id: int) -> bool:
 
 
 @dataclass
-class Notice:
-    """A problem shown above the page with a link to where it is fixed."""
-
-    text: str
-    endpoint: str
-    link_text: str
-
-
-@dataclass
 class Status:
-    """What /sync shows: one of the four statuses, the switch, warnings and whether confirm is possible."""
+    """What /sync shows: one of the four statuses, the switch, the problems (each said once, in full, in
+    the status card) and whether confirm is possible (with a brief why not)."""
 
     code: str  # not_configured | pending | active | paused
     label: str
@@ -200,36 +192,42 @@ class Status:
     confirmed_at: object
     can_confirm: bool
     confirm_hint: str | None
-    warnings: list[Notice] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
-def _warnings(connections: dict[str, Connection], catalog_fetched: bool) -> list[Notice]:
-    out: list[Notice] = []
-    for provider in ("evotor", "vk"):
-        connection = connections.get(provider)
-        name, to = PROVIDER_NAMES[provider], PROVIDER_TO[provider]
-        if connection is None:
-            out.append(Notice(f"{name} не подключён.", "connections.index", "Подключить"))
-        elif not connection.works:
-            reason = f" {connection.message}" if connection.message else ""
-            text = f"Подключение к {to} не работает.{reason}"
-            if connection.status in ("unknown", "checking"):
-                text = f"Подключение к {to} ещё не проверено."
-            out.append(Notice(text, "connections.index", "Открыть подключения"))
-    vk = connections.get("vk")
-    if vk is not None and vk.vk_group_id is None:
-        out.append(Notice("Не выбрано сообщество ВКонтакте.", "connections.vk_community", "Выбрать"))
-    elif vk is not None and vk.vk_market_enabled is False:
-        out.append(
-            Notice(
-                "В сообществе выключены «Товары»: включите их во ВКонтакте — «Управление» → «Разделы» → «Товары».",
-                "connections.index",
-                "Как включить",
-            )
-        )
-    if connections.get("evotor") is not None and not catalog_fetched:
-        out.append(Notice("Каталог Эвотора ещё не загружен.", "catalog.index", "Обновить каталог"))
+def _problems(
+    user_id: int, settings: SyncSettings | None, connections: dict[str, Connection], configured: bool
+) -> list[Problem]:
+    """Every reason the sync cannot run, once each: rules, connections, then a pause they do not explain."""
+    out = _account_problems(user_id)
+    if not configured:
+        out.append(problems.not_configured())
+    found = problems.connection_problems(connections)
+    out += found
+    if _pause(settings, connections) and not any(p.level == "danger" for p in found):
+        out.append(problems.pause_problem(settings, connections))
     return out
+
+
+def _catalog_problem(user_id: int, connections: dict[str, Connection]) -> list[Problem]:
+    if connections.get("evotor") is None or catalog_queries.catalog_state(user_id) is not None:
+        return []
+    text = "Каталог Эвотора ещё не загружен."
+    return [
+        Problem(
+            "no_catalog", text, "каталог не загружен", "Обновить каталог", "catalog.index", level="warning"
+        )
+    ]
+
+
+def _label(configured: bool, paused: bool, enabled: bool, confirmed: bool, broken: bool) -> tuple[str, str]:
+    if not configured:
+        return "not_configured", "Не настроено"
+    if paused or (confirmed and (broken or not enabled)):
+        return "paused", "Приостановлена"
+    if enabled and confirmed:
+        return "active", "Активна"
+    return "pending", "Настроено, ожидает подтверждения"
 
 
 def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
@@ -241,28 +239,19 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
     enabled = bool(config and config.is_enabled)
     confirmed_at = as_utc(config.confirmed_at) if config else None
     configured = is_configured(snapshot)
-    problem = _broken(connections)
-    paused = _pause(settings, connections)
-    if not configured:
-        code, label = "not_configured", "Не настроено"
-    elif paused:
-        code, label = "paused", f"Приостановлена: {paused}"
-    elif enabled and confirmed_at and problem:
-        code, label = "paused", f"Приостановлена: {problem}"
-    elif not enabled and confirmed_at:
-        code, label = "paused", "Приостановлена: синхронизация выключена"
-    elif enabled and confirmed_at:
-        code, label = "active", "Активна"
-    else:
-        code, label = "pending", "Настроено, ожидает подтверждения"
+    broken = _broken(connections) is not None
+    found = _problems(user_id, settings, connections, configured)
+    if configured and confirmed_at and not enabled:
+        found.append(problems.switched_off())
+    code, label = _label(configured, bool(_pause(settings, connections)), enabled, bool(confirmed_at), broken)
     hint = None
     if not enabled:
         hint = "Включите синхронизацию переключателем выше."
     elif not configured:
-        hint = NOT_CONFIGURED_RU
-    elif problem:
-        hint = f"Нельзя подтвердить: {problem.rstrip('.')}."
-    state = catalog_queries.catalog_state(user_id)
+        hint = f"Нельзя подтвердить: {problems.BRIEF['not_configured']}."
+    elif broken:
+        first = next((p for p in found if p.key != "account"), None)
+        hint = f"Нельзя подтвердить: {first.brief if first else 'подключения не работают'}."
     return Status(
         code=code,
         label=label,
@@ -270,15 +259,24 @@ def status(user_id: int, snapshot: Snapshot | None = None) -> Status:
         confirmed_at=confirmed_at,
         can_confirm=hint is None,
         confirm_hint=hint,
-        warnings=_account_warnings(user_id) + _warnings(connections, state is not None),
+        problems=found + _catalog_problem(user_id, connections),
     )
 
 
-def _account_warnings(user_id: int) -> list[Notice]:
+def _account_problems(user_id: int) -> list[Problem]:
     if sync_blocker(user_id) != UNCONFIRMED_RU:
         return []
     text = "Почта не подтверждена — включить синхронизацию можно после перехода по ссылке из письма."
-    return [Notice(text, "account.account", "Отправить письмо ещё раз")]
+    return [
+        Problem(
+            "account",
+            text,
+            "почта не подтверждена",
+            "Отправить письмо ещё раз",
+            "account.account",
+            level="warning",
+        )
+    ]
 
 
 def _rule_snapshot(rules: list[SyncFilter]) -> list[list[str]]:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from evosync.jobs.service import JobBusy
+from evosync.sync.config.problems import brief_of, is_pause_reason
 from evosync.sync.config.service import ConfigRefused
 from evosync.sync.engine import source
 from evosync.sync.runs import queries as q
@@ -79,6 +80,7 @@ def history():
         chart_top=q.chart_top(runs),
         colours=q.STATUS_COLOURS,
         changes_ru=q.changes_ru,
+        brief_of=brief_of,
     )
 
 
@@ -117,7 +119,9 @@ def _start(errors):
     except JobBusy:
         message = "Синхронизация уже выполняется."
     except ConfigRefused as refused:
-        message = refused.message_ru
+        # The status card already says it in full: a few words here.
+        text = refused.message_ru
+        message = f"Не запущено: {brief_of(text)}." if is_pause_reason(text) else text
     # A run that already ended by the time we answer changed the history; a refused start changed nothing.
     html, status, headers = _progress(message, finished=message is None)
     if message is None and not headers:
@@ -131,7 +135,12 @@ def _progress(message: str | None = None, finished: bool = False):
     headers = CHANGED if finished and active is None else {}
     return (
         render_template(
-            "sync/_progress.html", active=active, last=runs[0] if runs else None, message=message
+            "sync/_progress.html",
+            active=active,
+            last=runs[0] if runs else None,
+            message=message,
+            brief_of=brief_of,
+            is_pause_reason=is_pause_reason,
         ),
         200,
         headers,
