@@ -168,7 +168,7 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
 
 def synced_condition(snapshot: Snapshot) -> ColumnElement[bool]:
     """«Syncs» as a SQL condition: the stored column when current, else the rules evaluated in SQL."""
-    if is_current(snapshot.user_id):
+    if snapshot.decided:
         return CatalogProduct.syncs.is_(True)
     return snapshot.synced_clause()
 
