@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, event, or_, select, update
 from sqlalchemy.orm import Session
 
-from evosync.bulk import driver_rows
+from evosync.bulk import driver_rows, gc_paused
 from evosync.catalog import queries
 from evosync.catalog.decisions import _ANY, Snapshot, evaluate_catalog, load_snapshot
 from evosync.catalog.models import CatalogProduct, CatalogState
@@ -178,14 +178,15 @@ def product_decisions(snapshot: Snapshot) -> dict[str, Decision]:
         .where(p.user_id == snapshot.user_id)
         .order_by(p.id)
     )
-    rows = driver_rows(db.session, stmt)
-    if not rows:
-        return {}
-    ids, codes, sources = zip(*rows, strict=True)
-    keys = list(zip(codes, sources, strict=True))
-    rebuild = snapshot.resolver.stored_product
-    shared = {key: rebuild(*key) for key in set(keys)}
-    return dict(zip(ids, map(shared.__getitem__, keys), strict=True))
+    with gc_paused():
+        rows = driver_rows(db.session, stmt)
+        if not rows:
+            return {}
+        ids, codes, sources = zip(*rows, strict=True)
+        keys = list(zip(codes, sources, strict=True))
+        rebuild = snapshot.resolver.stored_product
+        shared = {key: rebuild(*key) for key in set(keys)}
+        return dict(zip(ids, map(shared.__getitem__, keys), strict=True))
 
 
 def catalog_evaluation(user_id: int) -> Evaluation:
