@@ -297,10 +297,15 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         decisions = select(p.evotor_id, p.syncs, p.decision_code, p.decision_source).where(p.user_id == uid)
 
         def read_decisions():
+            assert len(stored.catalog_evaluation(uid).products) == args.products
+
+        def select_decisions():
             assert len(db.session.connection().execute(decisions).fetchall()) == args.products
 
-        # What the pages, the counts and the CSV read: the stored decision of every product.
+        # What the sync reads: every product's decision, from the stored ones (they are current here).
+        assert stored.is_current(uid)
         row("decisions for every product", timed(read_decisions, args.repeat))
+        report("  (reference) Core select of the stored columns", timed(select_decisions, 5))
         row(
             "recompute every stored decision (none changes)",
             timed(lambda: (stored.recompute_all(uid), db.session.commit()), args.repeat),
