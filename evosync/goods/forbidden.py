@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Evotor type prefix → what it is, for the reason shown to the merchant.
 TYPE_PREFIXES = (
@@ -61,6 +62,7 @@ class Verdict:
         return f"не публикуется: похоже на запрещённый товар ({self.what})"
 
 
+@lru_cache(maxsize=256)
 def by_type(evotor_type: str | None) -> Verdict | None:
     """The verdict for an Evotor product type, or None when the type may be sold."""
     kind = (evotor_type or "").strip().upper()
