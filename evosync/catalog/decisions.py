@@ -9,7 +9,7 @@ carry their own rule; the «synced only» filter becomes a SQL condition derived
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
@@ -39,6 +39,20 @@ class Snapshot:
     store_counts: dict[str, Counts]
     group_counts: dict[str, Counts]
     total: Counts
+    # True when every product's stored decision reflects these rules (docs/catalog.md).
+    decided: bool = False
+    _stored: dict[tuple[str, str | None], Decision] = field(default_factory=dict, repr=False, compare=False)
+
+    def row_decision(self, product: CatalogProduct) -> Decision:
+        """A product row's decision: its stored one when current (no rules walk per row), else the engine's."""
+        code = product.decision_code
+        if not self.decided or code is None:
+            return self.product(product.evotor_id, product.store_id, product.group_id)
+        key = (code, product.decision_source)
+        decision = self._stored.get(key)
+        if decision is None:
+            decision = self._stored[key] = self.resolver.stored_product(*key)
+        return decision
 
     def product(self, product_id: str, store_id: str, group_id: str | None) -> Decision:
         """Decision for one product row."""
@@ -175,7 +189,9 @@ def load_snapshot(user_id: int) -> Snapshot:
             tally[1] += count if resolver.product(ProductNode(_ANY, store_id, group_id)).syncs else 0
     store_counts, group_counts = _aggregate(resolver, direct)
     total = Counts(sum(c.total for c in store_counts.values()), sum(c.synced for c in store_counts.values()))
-    return Snapshot(user_id, stores, groups, rules, resolver, store_counts, group_counts, total)
+    state = queries.catalog_state(user_id)
+    decided = state is not None and state.decided_version == state.rules_version
+    return Snapshot(user_id, stores, groups, rules, resolver, store_counts, group_counts, total, decided)
 
 
 def _aggregate(

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from evosync.bulk import driver_batches
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
-from evosync.catalog.stored import is_current
 from evosync.extensions import db
 from evosync.goods import forbidden
 from evosync.goods import service as goods_service
@@ -39,11 +39,14 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def number(value: Decimal | None) -> str:
-    """A decimal as Russian Excel reads it (comma separator, no trailing zeros); '' when unknown."""
+def number(value: Decimal | float | None) -> str:
+    """A decimal as Russian Excel reads it (comma separator, no trailing zeros); '' when unknown.
+
+    SQLite's driver gives a NUMERIC(18, 4) column as a float or an int: it is read at the column's four
+    places, as SQLAlchemy would turn it into a Decimal."""
     if value is None:
         return ""
-    text = format(value, "f")
+    text = format(value, "f") if isinstance(value, Decimal) else f"{value:.4f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
@@ -66,23 +69,22 @@ def _sync_columns(fixed: tuple[str, str, str, str], verdict: forbidden.Verdict |
 def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     """Yield the CSV text (BOM first) in batches; memory stays flat whatever the catalog size.
 
-    The rows stream from a Core query (a server-side cursor on PostgreSQL) as plain tuples; the store,
+    The rows stream from the driver's cursor (a server-side one on PostgreSQL) as plain tuples; the store,
     group path and decision columns are built once per (store, group, stored decision) and reused.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     yield "\ufeff"
     writer.writerow(HEADER)
-    current = is_current(snapshot.user_id)
+    current = snapshot.decided
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
     cells = _Cells(snapshot, current)
     allowed = goods_service.overridden(snapshot.user_id)
-    # Statement-level streaming: a connection-level yield_per would turn every later statement of the
-    # session into a server-side cursor (PostgreSQL refuses one for a DELETE).
-    rows = db.session.connection().execute(_export_query(snapshot.user_id).execution_options(yield_per=BATCH))
+    # Driver tuples straight from the cursor (a server-side one on PostgreSQL), no Row objects.
+    batches = driver_batches(db.session, _export_query(snapshot.user_id), BATCH)
     # Local names: this loop runs once per product. Quantities repeat a lot: their cells are cached.
     fixed_for, writerow, starts, quantities = cells.fixed, writer.writerow, _STARTS, {}
-    for batch in rows.partitions(BATCH):
+    for batch in batches:
         for pid, store, group, name, article, barcodes, price, qty, measure, code, source, kind in batch:
             fixed = fixed_for(pid, store, group, code, source, pid in ruled)
             syncs, reason = _sync_columns(fixed, forbidden.classify(kind, name, pid in allowed))

@@ -149,8 +149,9 @@ def _ranked_ids(where: list, query: ProductQuery, page: int) -> list[int]:
     match, exact = _search(query.q)
     order = _order(query.sort)
     start = (page - 1) * PER_PAGE
-    if len(normalise(query.q)) >= 3 and db.engine.dialect.name == "sqlite":
-        # SQLite starts from the FTS matches and sorts them anyway: one pass, exact matches ranked first.
+    if len(normalise(query.q)) >= 3:
+        # Start from the trigram index's matches and sort them, exact matches first: one pass. (Walking the
+        # sort's index instead and filtering is slow when the matches sit at its far end, as «чай» does.)
         ranked = select(CatalogProduct.id).where(*where, match).order_by(case((exact, 0), else_=1), *order)
         return list(db.session.scalars(ranked.limit(PER_PAGE).offset(start)))
     # Exact matches are few (an article or a barcode names one product or a handful).
@@ -218,13 +219,19 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     if query.status:
         synced = synced_condition(snapshot)
         where.append(synced if query.status == "synced" else not_(synced))
-    counted = [*where, _search(query.q)[0]] if query.q else where
-    total, capped = _total(snapshot, query, counted)
+    order = _ranked_ids(where, query, 1) if query.q and query.page == 1 else None
+    if order is not None and len(order) < PER_PAGE:
+        # The first page of a search holds every match (an article, a barcode): nothing left to count.
+        total, capped = len(order), False
+    else:
+        counted = [*where, _search(query.q)[0]] if query.q else where
+        total, capped = _total(snapshot, query, counted)
     pages = max(1, -(-total // PER_PAGE))
     # Past the counting cap the exact page count is unknown, so any page number is allowed.
     page = query.page if capped else min(query.page, pages)
-    # Ids first (an index-only walk past the skipped rows), then the 50 rows themselves.
-    order = _ranked_ids(where, query, page) if query.q else _page_ids(where, query, page)
+    if order is None or page != 1:
+        # Ids first (an index-only walk past the skipped rows), then the 50 rows themselves.
+        order = _ranked_ids(where, query, page) if query.q else _page_ids(where, query, page)
     found = {row.id: row for row in db.session.scalars(select(p).where(p.id.in_(order)))} if order else {}
     rows = [found[i] for i in order if i in found]
     if capped:

@@ -93,7 +93,14 @@ class CatalogProduct(db.Model):
                 for sort in ("name_key", "article_number", "price", "quantity")
             )
         ),
-        Index("ix_catalog_products_user_id_group_id", "user_id", "group_id"),
+        # The group filter, and a recompute's per-group check of the stored decision without reading rows.
+        Index(
+            "ix_catalog_products_user_id_group_id_decision",
+            "user_id",
+            "group_id",
+            "decision_code",
+            "decision_source",
+        ),
         # The CSV export's order (a user's products by id, no sort).
         Index("ix_catalog_products_user_id_id", "user_id", "id"),
         Index("ix_catalog_products_user_id_syncs_name_key_id", "user_id", "syncs", "name_key", "id"),

@@ -21,6 +21,7 @@ from itertools import islice
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from evosync.bulk import driver_rows, gc_paused
 from evosync.catalog import stored
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.db import utcnow
@@ -188,9 +189,10 @@ class _ProductWriter(_Writer):
         self.model = p = CatalogProduct
         self.user_id, self.generation, self.group_ids = user_id, generation, group_ids
         stmt = select(p.evotor_id, p.content_hash, p.store_id, p.group_id).where(p.user_id == user_id)
-        # A Core execute: 100,000 plain tuples without the ORM's per-row work.
-        rows = db.session.connection().execute(stmt).fetchall()
-        self.cached = {key: (digest, store, group) for key, digest, store, group in rows}
+        # The driver's tuples: 100,000 of them without Row objects.
+        self.cached = {
+            key: (digest, store, group) for key, digest, store, group in driver_rows(db.session, stmt)
+        }
         self.known = self.cached  # delete_unseen walks its keys
         self.seen: set[str] = set()
         self.created = self.changed = 0
@@ -264,13 +266,16 @@ def _refresh(user_id: int, client: EvotorClient, progress: Progress) -> RefreshR
         groups = client.product_groups(store.id)
         group_writer.write([_group_row(user_id, g, i, generation) for i, g in enumerate(groups)])
     group_ids = group_writer.seen
-    products = _ProductWriter(user_id, generation, group_ids)
-    for index, store in enumerate(stores, 1):
-        for chunk in _chunks(client.iter_product_items(store.id), CHUNK):
-            products.write_items(chunk, store.id)
-            fetched = len(products.seen)
-            percent = min(95, fetched * 100 // expected) if expected else None
-            progress(f"Загружено товаров: {fetched} (магазин {index} из {len(stores)})", percent)
+    # The products' pages are thousands of acyclic dicts freed as they go: a cyclic collection would only
+    # walk the 100,000 cached entries again and again.
+    with gc_paused():
+        products = _ProductWriter(user_id, generation, group_ids)
+        for index, store in enumerate(stores, 1):
+            for chunk in _chunks(client.iter_product_items(store.id), CHUNK):
+                products.write_items(chunk, store.id)
+                fetched = len(products.seen)
+                percent = min(95, fetched * 100 // expected) if expected else None
+                progress(f"Загружено товаров: {fetched} (магазин {index} из {len(stores)})", percent)
     progress("Удаляем то, чего больше нет в Эвоторе…", 97)
     removed = products.delete_unseen(user_id)
     moved = removed + group_writer.delete_unseen(user_id) + store_writer.delete_unseen(user_id)

@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, event, or_, update
+from sqlalchemy import ColumnElement, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from evosync.bulk import driver_rows, gc_paused
 from evosync.catalog import queries
-from evosync.catalog.decisions import _ANY, Snapshot, load_snapshot
+from evosync.catalog.decisions import _ANY, Snapshot, evaluate_catalog, load_snapshot
 from evosync.catalog.models import CatalogProduct, CatalogState
 from evosync.extensions import db
-from evosync.rules import Decision, ProductNode
+from evosync.rules import Counts, Decision, Evaluation, ProductNode
 from evosync.rules import service as rules_service
 from evosync.rules.service import RuleChange
 from evosync.tasks.queue import task
@@ -166,9 +167,48 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
     )
 
 
+def product_decisions(snapshot: Snapshot) -> dict[str, Decision]:
+    """Every product's stored decision by Evotor id, in id order (only meaningful when current).
+
+    One Core query over three columns; a Decision is rebuilt once per distinct (code, deciding id) and
+    shared by all the products it decides — no ORM objects, no engine call per product."""
+    p = CatalogProduct
+    stmt = (
+        select(p.evotor_id, p.decision_code, p.decision_source)
+        .where(p.user_id == snapshot.user_id)
+        .order_by(p.id)
+    )
+    with gc_paused():
+        rows = driver_rows(db.session, stmt)
+        if not rows:
+            return {}
+        ids, codes, sources = zip(*rows, strict=True)
+        keys = list(zip(codes, sources, strict=True))
+        rebuild = snapshot.resolver.stored_product
+        shared = {key: rebuild(*key) for key in set(keys)}
+        return dict(zip(ids, map(shared.__getitem__, keys), strict=True))
+
+
+def catalog_evaluation(user_id: int) -> Evaluation:
+    """Every store's, group's and product's decision, as ``evaluate_catalog`` gives them: read from the
+    stored decisions when they are current (what the sync reads), else evaluated by the engine."""
+    snap = load_snapshot(user_id)
+    if not snap.decided:
+        return evaluate_catalog(user_id)
+    resolver = snap.resolver
+    return Evaluation(
+        modes=dict(resolver.rules.modes),
+        stores={store_id: resolver.store(store_id) for store_id in resolver.stores},
+        groups={group_id: resolver.group(group_id) for group_id in resolver.groups},
+        products=product_decisions(snap),
+        store_counts={**{store_id: Counts() for store_id in resolver.stores}, **snap.store_counts},
+        group_counts={group_id: snap.group_count(group_id) for group_id in resolver.groups},
+    )
+
+
 def synced_condition(snapshot: Snapshot) -> ColumnElement[bool]:
     """«Syncs» as a SQL condition: the stored column when current, else the rules evaluated in SQL."""
-    if is_current(snapshot.user_id):
+    if snapshot.decided:
         return CatalogProduct.syncs.is_(True)
     return snapshot.synced_clause()
 

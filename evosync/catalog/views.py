@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from evosync.catalog import queries, service
+from evosync.catalog.buttons import rule_buttons
 from evosync.catalog.decisions import load_snapshot
 from evosync.catalog.effect import measure, selected
 from evosync.catalog.export import csv_lines
@@ -32,6 +33,7 @@ from evosync.throttles import limit_export, limit_refresh
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 RULES_CHANGED = "catalog-rules-changed"
+bp.add_app_template_global(rule_buttons, "catalog_rule_buttons")
 
 
 def _job_running(job) -> bool:

@@ -33,6 +33,17 @@ def name_guess(product: CatalogProduct) -> forbidden.Verdict | None:
     return None if forbidden.by_type(product.type) else forbidden.by_name(product.name)
 
 
+def row_verdicts(product: CatalogProduct) -> tuple[forbidden.Verdict | None, forbidden.Verdict | None]:
+    """(``verdict_for``, ``name_guess``) of one catalog row, with the name matched once."""
+    typed = forbidden.by_type(product.type)
+    if typed is not None:
+        return typed, None
+    guess = forbidden.by_name(product.name)
+    if guess is None:
+        return None, None
+    return (None if product.evotor_id in overridden(product.user_id) else guess), guess
+
+
 def set_override(user_id: int, product_id: str, allowed: bool) -> CatalogProduct | None:
     """«Это не запрещённый товар» (``allowed``) or back to the guess; None for a product not the user's."""
     product = db.session.scalar(

@@ -25,13 +25,7 @@ def name_guess(product_id: str):
     return redirect(url_for("catalog.products", q=request.form.get("q") or None), 303)
 
 
-@bp.app_template_global("goods_verdict")
-def goods_verdict(product):
-    """The verdict for a catalog row (templates)."""
-    return service.verdict_for(product)
-
-
-@bp.app_template_global("goods_name_guess")
-def goods_name_guess(product):
-    """The name guess for a catalog row (templates), ignoring the override."""
-    return service.name_guess(product)
+@bp.app_template_global("goods_row_verdicts")
+def goods_row_verdicts(product):
+    """(verdict, name guess) for a catalog row (templates), the name matched once."""
+    return service.row_verdicts(product)

@@ -129,21 +129,31 @@ def generate(seed: int, store_id: str, index: int) -> dict:
     return _finish(store_id, pid, raw, index)
 
 
-def load_overrides(conn: sqlite3.Connection, store_id: str) -> tuple[dict[str, dict], list[dict]]:
-    """Return (changes by product id, added products in order) for a store."""
-    changes, added = {}, []
+def override_rows(conn: sqlite3.Connection, store_id: str) -> tuple[tuple, ...]:
+    """The store's stored changes as raw rows (product id, JSON data, deleted, added_seq), in order."""
     rows = conn.execute(
         "SELECT product_id, data, deleted, added_seq FROM product_overrides WHERE store_id = ? "
-        "ORDER BY added_seq",
+        "ORDER BY added_seq, product_id",
         (store_id,),
     )
-    for row in rows:
-        data = json.loads(row["data"])
-        data["_deleted"] = bool(row["deleted"])
-        changes[row["product_id"]] = data
-        if row["added_seq"] is not None:
-            added.append({**data, "id": row["product_id"]})
+    return tuple(tuple(row) for row in rows)
+
+
+def parse_overrides(rows: tuple[tuple, ...]) -> tuple[dict[str, dict], list[dict]]:
+    """(changes by product id, added products in order) from ``override_rows``."""
+    changes, added = {}, []
+    for product_id, raw, deleted, added_seq in rows:
+        data = json.loads(raw)
+        data["_deleted"] = bool(deleted)
+        changes[product_id] = data
+        if added_seq is not None:
+            added.append({**data, "id": product_id})
     return changes, added
+
+
+def load_overrides(conn: sqlite3.Connection, store_id: str) -> tuple[dict[str, dict], list[dict]]:
+    """Return (changes by product id, added products in order) for a store."""
+    return parse_overrides(override_rows(conn, store_id))
 
 
 def apply_change(product: dict, change: dict | None) -> dict | None:

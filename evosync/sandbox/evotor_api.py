@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, g, request, url_for
 
 from . import catalog, faults, images
+from .page_cache import PRODUCT_PAGES
 from .runtime import public_url, state
 from .state import bump, get_meta
 from .tokens import lookup
@@ -23,7 +24,11 @@ CONTENT_TYPE = "application/vnd.evotor.v2+json;charset=UTF-8"
 
 
 def _json(payload, status: int = 200, reset: int = 60) -> Response:
-    resp = Response(json.dumps(payload, ensure_ascii=False), status=status, content_type=CONTENT_TYPE)
+    return _body(json.dumps(payload, ensure_ascii=False), status, reset)
+
+
+def _body(body: str | bytes, status: int = 200, reset: int = 60) -> Response:
+    resp = Response(body, status=status, content_type=CONTENT_TYPE)
     # Every Evotor response carries the rate-limit headers (evotor-api.md §5).
     resp.headers["X-RateLimit-Limit"] = str(RATE_LIMIT)
     resp.headers["X-RateLimit-Remaining"] = str(0 if status == 429 else RATE_LIMIT - 1)
@@ -156,10 +161,21 @@ def products(store_id: str):
     _store_or_404(store_id)
     start, since = _cursor_start(), _since_ms()
     with state().connect() as conn:
-        changes, added = catalog.load_overrides(conn, store_id)
-    size = g.evotor_sizes[store_id]
-    total = size + len(added)
+        overrides = catalog.override_rows(conn, store_id)
     with_quantity = "product.quantity:read" in g.evotor_scope
+    size = g.evotor_sizes[store_id]
+    # Everything the page depends on: a cached body is exactly what generating it again would give.
+    key = (g.evotor_seed, store_id, size, start, since, with_quantity, overrides)
+    body = PRODUCT_PAGES.get(key)
+    if body is None:
+        body = _products_page(store_id, size, start, since, with_quantity, overrides)
+        PRODUCT_PAGES.put(key, body)
+    return _body(body)
+
+
+def _products_page(store_id: str, size: int, start: int, since, with_quantity: bool, overrides) -> bytes:
+    changes, added = catalog.parse_overrides(overrides)
+    total = size + len(added)
     items, position = [], start
     # Walk the generated sequence then the added products, skipping deletions, until a page is full.
     while position < total and len(items) < PAGE_SIZE:
@@ -175,7 +191,7 @@ def products(store_id: str):
             continue
         items.append(catalog.public(product, with_quantity))
     paging = {"next_cursor": _cursor(position)} if position < total else {}
-    return _json({"items": items, "paging": paging})
+    return json.dumps({"items": items, "paging": paging}, ensure_ascii=False).encode()
 
 
 def find_product(store_id: str, product_id: str) -> dict | None:

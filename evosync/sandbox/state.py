@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
+
+# Idle connections a State keeps for the next request.
+POOL = 8
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,6 +84,9 @@ class State:
     def __init__(self, path: str | Path):
         """Create the state file and its tables if they do not exist yet."""
         self.path = str(path)
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._idle, self._lock)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -86,15 +94,44 @@ class State:
 
     @contextmanager
     def connect(self):
-        """Yield an autocommit connection and always close it (unclosed ones warn under pytest)."""
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
+        """Yield an autocommit connection: an idle one kept from an earlier request, else a new one.
+
+        Opening and closing a WAL connection per request cost more than a cached product page takes to
+        serve, so up to ``POOL`` idle connections are kept; one left inside a transaction is rolled back
+        first, and every kept one is closed with the State."""
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._open()
         try:
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")
             yield conn
         finally:
-            conn.close()
+            if conn.in_transaction:
+                conn.rollback()
+            with self._lock:
+                keep = len(self._idle) < POOL
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def close(self) -> None:
+        """Close the idle connections (also done when the State is collected)."""
+        _close_all(self._idle, self._lock)
+
+
+def _close_all(idle: list[sqlite3.Connection], lock: threading.Lock) -> None:
+    with lock:
+        conns, idle[:] = list(idle), []
+    for conn in conns:
+        conn.close()
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -21,6 +23,14 @@ def _stored(db, user_id) -> dict[str, tuple[bool, str, str | None]]:
 
 def _engine(user_id) -> dict[str, tuple[bool, str, str | None]]:
     return {i: (d.syncs, d.code, d.source_id) for i, d in evaluate_catalog(user_id).products.items()}
+
+
+def _row_badges(html: str) -> dict[str, bool]:
+    """Product id → the «да / нет» badge of its row on a products page."""
+    rows = re.findall(
+        r'<tr id="product-\d+" data-entity="product" data-id="([^"]+)".*?data-syncs="(yes|no)"', html, re.S
+    )
+    return {pid: syncs == "yes" for pid, syncs in rows}
 
 
 def _settle(db, user_id) -> None:
@@ -77,6 +87,8 @@ def test_stored_decisions_equal_the_engine_after_any_sequence_of_rule_changes(db
             )
         )
         assert in_sql == {i for i, (syncs, _, _) in expected.items() if syncs}
+        # What the sync reads (stored decisions, rebuilt with their reasons) is the engine's evaluation.
+        assert stored.catalog_evaluation(shop.id) == evaluate_catalog(shop.id)
 
     check()
 
@@ -121,7 +133,11 @@ def test_a_change_too_big_for_the_request_goes_to_the_queue_and_the_pages_stay_r
     )
     html = auth_client.get("/catalog/products", query_string={"status": "synced"}).get_data(as_text=True)
     assert f'<span id="products-found">{len(synced)}</span>' in html
+    # While the stored decisions are stale every row shows the engine's decision, not the stored one.
+    shown = _row_badges(auth_client.get("/catalog/products").get_data(as_text=True))
+    assert shown and shown == {i: i in synced for i in shown}
     _settle(db, shop.id)
+    assert _row_badges(auth_client.get("/catalog/products").get_data(as_text=True)) == shown
     assert stored.is_current(shop.id)
     assert _stored(db, shop.id) == _engine(shop.id)
 

@@ -1,9 +1,12 @@
 """Forbidden goods: Evotor types are certain, names are guesses the merchant may override."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evosync.goods import forbidden
 from evosync.goods.forbidden import by_name, classify
 
 TYPES = [
@@ -82,3 +85,31 @@ def test_ordinary_goods_are_not_flagged(name):
 def test_merchant_override_drops_the_name_guess_but_not_the_type():
     assert classify("NORMAL", "Кальянная смесь", name_override=True) is None
     assert classify("TOBACCO_MARKED", "Кальянная смесь", name_override=True).certain
+
+
+def _reference_guess(name: str) -> str | None:
+    """The name guess as first written: every pattern searched case-insensitively on the ё-folded name."""
+    text = name.replace("ё", "е").replace("Ё", "Е")
+    if not text or re.search(forbidden._HARMLESS.pattern, text, re.IGNORECASE):
+        return None
+    return next((what for p, what in forbidden.NAME_PATTERNS if re.search(p, text, re.IGNORECASE)), None)
+
+
+_WORDS = ["вейп", "VAPE", "Кальян", "снюс", "никотин", "СИГАРЕТЫ", "табак", "водка", "Пиво", "эль", "ром",
+          "ромашка", "безалкогольное", "шоколадные сигары", "жидкость для вейпа", "чай", "Ёлка", "iqos"]  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_WORDS),
+            st.text("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЁЯabcXYZ019 %,.-", max_size=8),
+        ),
+        max_size=6,
+    )
+)
+def test_the_name_guess_equals_the_case_insensitive_patterns(parts):
+    # Lower-casing once then one combined search must change no verdict (Cyrillic and Latin names).
+    name = " ".join(parts)
+    guess = by_name(name)
+    assert (guess.what if guess else None) == _reference_guess(name)

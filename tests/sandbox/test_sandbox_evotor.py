@@ -166,3 +166,19 @@ def test_demo_catalog_has_forbidden_goods_articles_and_shops_without_stock(sandb
     assert sum(1 for p in items if p.get("article_number")) > len(items) * 0.8
     assert any(p.get("quantity") == 0 for p in items) and any(p.get("quantity", 0) < 0 for p in items)
     assert any("quantity" not in p for p in items)
+
+
+def test_listed_pages_follow_every_change_made_after_they_were_served(sandbox):
+    # The product pages are kept once generated: a change must still show in the very next listing.
+    before, _ = _all_products(sandbox, S1)
+    pid = sandbox.product_id(20)
+    sandbox.set_product(pid, price=777.7)
+    sandbox.delete_product(sandbox.product_id(21))
+    added = sandbox.add_product(name="Новинка после кэша", price=5)
+    after = {p["id"]: p for p in _all_products(sandbox, S1)[0]}
+    assert after[pid]["price"] == 777.7 and before != list(after.values())
+    assert sandbox.product_id(21) not in after and after[added["id"]]["name"] == "Новинка после кэша"
+    token = sandbox.mint_evotor_token(scope="store:read product-group:read product:read")
+    items = sandbox.evotor(f"/stores/{S1}/products", token).json()["items"]
+    assert items and all("quantity" not in p for p in items)
+    assert any("quantity" in p for p in sandbox.evotor(f"/stores/{S1}/products").json()["items"])

@@ -8,7 +8,7 @@ from typing import Any
 
 from evosync.auth.models import User
 from evosync.catalog import queries as catalog_queries
-from evosync.catalog.decisions import evaluate_catalog
+from evosync.catalog.stored import catalog_evaluation
 from evosync.connections.queries import get_connection
 from evosync.db import as_utc
 from evosync.rules import modes
@@ -49,7 +49,7 @@ def _type_block(rules: list[SyncFilter], entity_type: str, mode: str) -> dict[st
 def _resolved(user_id: int, rules: list[SyncFilter]) -> dict[str, list[str]] | None:
     if catalog_queries.catalog_state(user_id) is None:
         return None
-    evaluation = evaluate_catalog(user_id)
+    evaluation = catalog_evaluation(user_id)
     return {
         "store_ids": evaluation.synced_store_ids(),
         "group_ids": evaluation.synced_group_ids(),

@@ -12,8 +12,8 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import select
 
-from evosync.catalog.decisions import evaluate_catalog
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
+from evosync.catalog.stored import catalog_evaluation
 from evosync.connections.queries import get_connection
 from evosync.extensions import db
 from evosync.goods.models import NameGuessOverride
@@ -83,7 +83,7 @@ def group_categories(user_id: int, groups: dict[str, str | None]) -> dict[str, i
 
 def selected_products(user_id: int) -> tuple[list[SourceProduct], dict[str, str]]:
     """The products that pass the user's rules, and one album title per group they use."""
-    evaluation = evaluate_catalog(user_id)
+    evaluation = catalog_evaluation(user_id)
     selected = {pid for pid, decision in evaluation.products.items() if decision.syncs}
     groups, parents = {}, {}
     for g in db.session.scalars(select(CatalogGroup).where(CatalogGroup.user_id == user_id)):
