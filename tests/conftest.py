@@ -35,11 +35,24 @@ def pytest_addoption(parser):
 
 
 def pytest_generate_tests(metafunc):
-    # Every test that touches the database runs once per backend.
+    # Every test that touches the database runs once per backend; a browser journey once (see _backends).
     if "backend" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("--backend")
-        params = BACKENDS if chosen == "both" else (chosen,)
-        metafunc.parametrize("backend", params, scope="session")
+        metafunc.parametrize("backend", _backends(metafunc), scope="session")
+
+
+def _backends(metafunc) -> tuple[str, ...]:
+    """The databases a test runs on: both, or the one ``--backend`` picks.
+
+    A browser journey (marker ``browser``) drives the pages, whose database work every view test already
+    checks on both backends: under ``both`` it runs once, on PostgreSQL (production's database; `bin/run`'s
+    newcomer journey covers SQLite), or on SQLite where there are no PostgreSQL binaries.
+    """
+    chosen = metafunc.config.getoption("--backend")
+    if chosen != "both":
+        return (chosen,)
+    if metafunc.definition.get_closest_marker("browser") is None:
+        return BACKENDS
+    return ("postgresql",) if find_bindir() is not None else ("sqlite",)
 
 
 @pytest.fixture(scope="session")
