@@ -284,6 +284,10 @@ class LiveServer:
     def __init__(self, application) -> None:
         self.app = application
         self.server = make_server("127.0.0.1", 0, application, threaded=True)
+        # Request threads are joined at exit (server_close): one still running when the caller disposes the
+        # engine would return its psycopg connection to a dead pool, and the connection's ResourceWarning
+        # would fail whichever later test runs when it is garbage-collected.
+        self.server.daemon_threads = False
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -294,6 +298,7 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
+        self.server.server_close()  # waits for in-flight requests (a page's last poll), closes the socket
 
 
 @pytest.fixture
