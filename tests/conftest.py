@@ -35,11 +35,24 @@ def pytest_addoption(parser):
 
 
 def pytest_generate_tests(metafunc):
-    # Every test that touches the database runs once per backend.
+    # Every test that touches the database runs once per backend; a browser journey once (see _backends).
     if "backend" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("--backend")
-        params = BACKENDS if chosen == "both" else (chosen,)
-        metafunc.parametrize("backend", params, scope="session")
+        metafunc.parametrize("backend", _backends(metafunc), scope="session")
+
+
+def _backends(metafunc) -> tuple[str, ...]:
+    """The databases a test runs on: both, or the one ``--backend`` picks.
+
+    A browser journey (marker ``browser``) drives the pages, whose database work every view test already
+    checks on both backends: under ``both`` it runs once, on PostgreSQL (production's database; `bin/run`'s
+    newcomer journey covers SQLite), or on SQLite where there are no PostgreSQL binaries.
+    """
+    chosen = metafunc.config.getoption("--backend")
+    if chosen != "both":
+        return (chosen,)
+    if metafunc.definition.get_closest_marker("browser") is None:
+        return BACKENDS
+    return ("postgresql",) if find_bindir() is not None else ("sqlite",)
 
 
 @pytest.fixture(scope="session")
@@ -271,6 +284,10 @@ class LiveServer:
     def __init__(self, application) -> None:
         self.app = application
         self.server = make_server("127.0.0.1", 0, application, threaded=True)
+        # Request threads are joined at exit (server_close): one still running when the caller disposes the
+        # engine would return its psycopg connection to a dead pool, and the connection's ResourceWarning
+        # would fail whichever later test runs when it is garbage-collected.
+        self.server.daemon_threads = False
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -281,6 +298,7 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
+        self.server.server_close()  # waits for in-flight requests (a page's last poll), closes the socket
 
 
 @pytest.fixture

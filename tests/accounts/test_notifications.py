@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from evosync.connections.health import check_connection
@@ -18,6 +19,17 @@ from evosync.vk.errors import Captcha
 from tests.accounts.conftest import path_of
 from tests.factories import connect_accounts
 from tests.mail_capture import links, subject_of, text_of
+
+FAST_RPS = 50
+
+
+@pytest.fixture
+def app_config(app_config, request):
+    """A fast VK limit where the sandbox is used: these tests count mails, not requests per second."""
+    if "sandbox" not in request.fixturenames:
+        return app_config
+    request.getfixturevalue("sandbox").reset(vk_rps=FAST_RPS)
+    return {**app_config, "VK_RPS": FAST_RPS}
 
 
 def _check_vk(app, user_id):

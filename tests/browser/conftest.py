@@ -23,6 +23,9 @@ def _worker(request):
     """A task-queue worker for every browser test that drives the app: refreshes, syncs and mail are tasks."""
     if "page" not in request.fixturenames:
         return
+    # The live server first, so that it is torn down after the worker stops: a task still running in the
+    # live app when its engine is disposed leaks a psycopg connection (a ResourceWarning at a later GC).
+    request.getfixturevalue("live_server_url")
     request.getfixturevalue("consumer")(workers=2)
 
 

@@ -31,6 +31,7 @@ def reset_site(app_config, app, tmp_path, sandbox):
         }
     )
     server = make_server("127.0.0.1", port, application, threaded=True)
+    server.daemon_threads = False  # server_close() waits for in-flight requests before the engine goes
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -39,6 +40,7 @@ def reset_site(app_config, app, tmp_path, sandbox):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        server.server_close()
         with application.app_context():
             _db.engine.dispose()
 

@@ -12,6 +12,14 @@ PASSWORD = "browser pass phrase"
 
 
 @pytest.fixture
+def app_config(app_config, sandbox):
+    """Small catalog, fast VK limit: the first run the confirmation queues ends quickly (the worker waits
+    for it before the test ends); the journey is about the page, not the rate."""
+    sandbox.reset(products=60, vk_rps=50)
+    return {**app_config, "VK_RPS": 50}
+
+
+@pytest.fixture
 def connected_user(app, make_user, sandbox, runner):
     """A user whose Evotor and VK connections are seeded with sandbox tokens and pass a real health check."""
     from evosync.connections.service import save_tokens

@@ -79,7 +79,9 @@ def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_conf
             ]
     finally:
         os.kill(frozen.pid, signal.SIGCONT)
-    frozen.communicate(timeout=120)
+        frozen.communicate(
+            timeout=120
+        )  # reaped even when the test fails (a live Popen warns in a later test)
 
     with app.app_context():
         _db.session.rollback()

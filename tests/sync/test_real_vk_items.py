@@ -18,6 +18,7 @@ from evosync.db import utcnow
 from evosync.extensions import db as _db
 from evosync.goods.article import looks_like_id
 from evosync.sync.config.models import GroupCategory, SyncSettings
+from evosync.sync.engine import source
 from evosync.sync.engine.models import SyncVkItem
 from tests.sync.conftest import live_items, write_calls
 
@@ -206,11 +207,19 @@ def test_a_group_mapped_to_a_vk_category_files_its_items_there(app, shop, sandbo
 
     with app.app_context():
         choices = [cid for cid, _ in category_choices(shop.id)]
-        groups = _db.session.scalars(select(CatalogGroup).where(CatalogGroup.user_id == shop.id)).all()
+        groups = _db.session.scalars(
+            select(CatalogGroup).where(CatalogGroup.user_id == shop.id).order_by(CatalogGroup.evotor_id)
+        ).all()
         parents = {g.parent_id for g in groups}
-        # A group without subgroups (a subgroup would inherit the mapping), with products.
+        # A group without subgroups (a subgroup would inherit the mapping), with products that go to VK (a
+        # group of only forbidden or unpriced goods has no item to check; unordered rows picked one at times).
+        wanted = set(source.preview(shop.id).wanted)
         used = set(
-            _db.session.scalars(select(CatalogProduct.group_id).where(CatalogProduct.user_id == shop.id))
+            _db.session.scalars(
+                select(CatalogProduct.group_id).where(
+                    CatalogProduct.user_id == shop.id, CatalogProduct.evotor_id.in_(wanted)
+                )
+            )
         )
         group_id = next(g.evotor_id for g in groups if g.evotor_id not in parents and g.evotor_id in used)
         _db.session.add(GroupCategory(user_id=shop.id, group_id=group_id, vk_category_id=choices[-1]))

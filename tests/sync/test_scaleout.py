@@ -105,7 +105,8 @@ def test_three_hosts_share_six_users_without_overlap(app, app_config, make_user,
 def test_killed_hosts_users_are_picked_up_after_its_lease_expires(app, app_config, make_user, sandbox):
     sandbox.reset(products=PRODUCTS, vk_rps=50)
     users = _fleet_users(app, make_user, sandbox, 3)
-    lease = 4
+    # Long enough that the survivor's start-up (seconds on a busy machine) ends before the dead host's lease.
+    lease = 10
     sandbox.fault("slow", seconds=0.5, service="vk", methods=["execute"])
     doomed = _host(app_config, "host-doomed", SYNC_LEASE_SECONDS=lease)
     deadline = time.monotonic() + 60

@@ -82,7 +82,9 @@ def _mutate(sandbox, rng: random.Random, round_no: int, alive: list[int]) -> Non
         sandbox.delete_vk_item(item["id"])
 
 
+# ~25 `flask sync run` start-ups: ~3 min alone, more beside the other test workers (the global limit is 300 s).
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_sigkill_at_random_points_then_rerun_is_consistent(app, app_config, backend, shop, sandbox):
     rng = random.Random(SEED)
     rounds, kills_per_round = (5, 4) if backend == "sqlite" else (2, 3)
