@@ -34,6 +34,12 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_databases: a browser journey that runs on both databases (its answer depends on them)"
+    )
+
+
 def pytest_generate_tests(metafunc):
     # Every test that touches the database runs once per backend; a browser journey once (see _backends).
     if "backend" in metafunc.fixturenames:
@@ -52,6 +58,8 @@ def _backends(metafunc) -> tuple[str, ...]:
         return (chosen,)
     if metafunc.definition.get_closest_marker("browser") is None:
         return BACKENDS
+    if metafunc.definition.get_closest_marker("both_databases") is not None:
+        return BACKENDS  # a journey whose answer depends on the database (search, sort)
     return ("postgresql",) if find_bindir() is not None else ("sqlite",)
 
 

@@ -235,3 +235,33 @@ def test_undo_after_reset_all_restores_the_previous_rules_and_count(shop_page, a
     _row(page, demo.STORE_1).locator("button[data-mode=include][aria-pressed=true]").wait_for()
     page.shot("reset-undone")
     assert page.csp_violations == []
+
+
+@pytest.mark.both_databases
+def test_search_and_sort_the_russian_way(shop_page, sandbox):
+    """«елочная» finds «Ёлочная…», Ё sorts with Е whatever the case, and «Булочка» comes before «Ёлочная»."""
+    page = shop_page
+    for name in ("ёлка искусственная", "ЕЛКА сосновая", "Елка живая"):
+        sandbox.add_product(name=name, price=100)
+    page.get_by_role("button", name="Обновить каталог").click()
+    page.get_by_text("Каталог обновлён").wait_for(timeout=30_000)
+
+    page.goto("/catalog/products")
+    page.fill("input[name=q]", "елочная")
+    expect(page.locator("#products-found")).to_have_text("1")
+    expect(page.locator("#catalog-products tbody tr")).to_have_count(1)
+    assert page.locator("#catalog-products tbody tr").inner_text().startswith("Ёлочная игрушка")
+
+    page.fill("input[name=q]", "ЕЛКА")
+    page.wait_for_url("**/catalog/products?q=*")
+    expect(page.locator("#products-found")).to_have_text("3")
+    names = [row.split("\n")[0].strip() for row in page.locator("#catalog-products tbody tr").all_inner_texts()]
+    assert names == ["Елка живая", "ёлка искусственная", "ЕЛКА сосновая"]
+
+    page.fill("input[name=q]", "лоч")  # «Бу-лоч-ка» and «Ё-лоч-ная»
+    page.wait_for_url("**/catalog/products?q=%D0%BB%D0%BE%D1%87*")
+    expect(page.locator("#catalog-products").get_by_text("Булочка с корицей").first).to_be_visible()
+    names = [row.split("\n")[0].strip() for row in page.locator("#catalog-products tbody tr").all_inner_texts()]
+    bun = next(i for i, n in enumerate(names) if n.startswith("Булочка"))
+    assert bun < next(i for i, n in enumerate(names) if n.startswith("Ёлочная")), names
+    page.shot("russian-search-and-sort")
