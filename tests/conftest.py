@@ -36,7 +36,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "both_databases: a browser journey that runs on both databases (its answer depends on them)"
+        "markers",
+        "both_databases: a browser journey that runs on both databases (its answer depends on them)",
     )
 
 

@@ -15,6 +15,7 @@ from evosync.catalog.models import CatalogProduct
 from evosync.extensions import db
 from evosync.goods import forbidden
 from evosync.goods import service as goods_service
+from evosync.rules import reasons as R
 
 HEADER = (
     "Магазин",
@@ -147,11 +148,12 @@ class _Cells:
             decision = snap.resolver.stored_product(code, source)
         else:
             decision = snap.product(pid, store, group)
+        no_rules = not snap.rules  # nothing syncs until a rule is set, as the catalog page says
         found = (
             neutralise(self.stores.get(store, store)),
             neutralise(self.paths.get(group, "") if group else ""),
-            "да" if decision.syncs else "нет",
-            neutralise(decision.reason),
+            "да" if decision.syncs and not no_rules else "нет",
+            R.NO_RULES_ROW if no_rules else neutralise(decision.reason),
         )
         if key is not None:
             self.cache[key] = found

@@ -54,4 +54,6 @@ def reason_text(row: EntityType, code: str, subject: str | None = None) -> str:
 # Why a user with no rules (or no selected store) never syncs, and what to do: said the same way in the
 # catalog, the «Сбросить все» dialog, /sync and the runner's skipped-run line.
 NOT_CONFIGURED = "Не настроено: нужно хотя бы одно правило и один выбранный магазин."
+# A product row's reason while there are no rules (the catalog page and the CSV export).
+NO_RULES_ROW = "правил нет: ничего не синхронизируется"
 NOT_CONFIGURED_TODO = "Откройте «Каталог» и нажмите «Включить» у магазина, группы или товара, которые должны попасть во ВКонтакте."

@@ -255,13 +255,17 @@ def test_search_and_sort_the_russian_way(shop_page, sandbox):
     page.fill("input[name=q]", "ЕЛКА")
     page.wait_for_url("**/catalog/products?q=*")
     expect(page.locator("#products-found")).to_have_text("3")
-    names = [row.split("\n")[0].strip() for row in page.locator("#catalog-products tbody tr").all_inner_texts()]
+    names = [
+        row.split("\n")[0].strip() for row in page.locator("#catalog-products tbody tr").all_inner_texts()
+    ]
     assert names == ["Елка живая", "ёлка искусственная", "ЕЛКА сосновая"]
 
     page.fill("input[name=q]", "лоч")  # «Бу-лоч-ка» and «Ё-лоч-ная»
     page.wait_for_url("**/catalog/products?q=%D0%BB%D0%BE%D1%87*")
     expect(page.locator("#catalog-products").get_by_text("Булочка с корицей").first).to_be_visible()
-    names = [row.split("\n")[0].strip() for row in page.locator("#catalog-products tbody tr").all_inner_texts()]
+    names = [
+        row.split("\n")[0].strip() for row in page.locator("#catalog-products tbody tr").all_inner_texts()
+    ]
     bun = next(i for i, n in enumerate(names) if n.startswith("Булочка"))
     assert bun < next(i for i, n in enumerate(names) if n.startswith("Ёлочная")), names
     page.shot("russian-search-and-sort")

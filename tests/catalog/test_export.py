@@ -36,6 +36,15 @@ def test_export_lists_every_product_with_decision_and_reason(auth_client, shop, 
     assert any(r[-2:] == ["да", "синхронизируется"] for r in body)
 
 
+def test_with_no_rules_the_export_says_nothing_syncs_like_the_page(auth_client, shop, db):
+    page = auth_client.get("/catalog/products").get_data(as_text=True)
+    assert "правил нет: ничего не синхронизируется" in page
+    body = _rows(auth_client.get("/catalog/export.csv"))[1:]
+    assert body and {r[-2] for r in body} == {"нет"}
+    reasons = {r[-1] for r in body if not r[-1].startswith("не публикуется")}  # forbidden goods say why
+    assert reasons == {"правил нет: ничего не синхронизируется"}
+
+
 def test_formula_cells_are_neutralised(auth_client, shop, sandbox, refresh):
     for name in ('=HYPERLINK("http://evil")', "+1+2", "-cmd", "@SUM(A1)", "\tTab", "\rCR"):
         sandbox.add_product(name=name, price=5)
