@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     # VK ID rights by name, space-separated; VK ID has no `offline` (a refresh token keeps access). docs/vk-scopes.md
     "VK_SCOPE": "market photos groups",
     "VK_RPS": 3,
+    # PostgreSQL ends a session left idle inside a transaction this long (a frozen or cut-off process), so its
+    # row locks never hold other processes up for longer (docs/reliability.md). 0 turns it off.
+    "DB_IDLE_TRANSACTION_SECONDS": 300,
     # Seconds added to every VK request slot's window, against network jitter (see evosync/ratelimit/).
     "VK_RATE_MARGIN": 0.1,
     # The per-token limit lives in the app database, shared by every process and host.
@@ -120,6 +123,7 @@ BOOL_KEYS = (
 )
 INT_KEYS = (
     "VK_RPS",
+    "DB_IDLE_TRANSACTION_SECONDS",
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "WTF_CSRF_TIME_LIMIT",
@@ -156,7 +160,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         engine = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine.setdefault("pool_pre_ping", True)
         # Timestamps come back in UTC whatever the server's or role's TimeZone setting says.
-        engine.setdefault("connect_args", {}).setdefault("options", "-c timezone=UTC")
+        idle_ms = int(app.config["DB_IDLE_TRANSACTION_SECONDS"]) * 1000
+        options = f"-c timezone=UTC -c idle_in_transaction_session_timeout={idle_ms}"
+        engine.setdefault("connect_args", {}).setdefault("options", options)
     app.config["TESTING"] = app.config.get("TESTING") or app.config["ENV"] == "testing"
     if app.config.get("SESSION_COOKIE_NAME", "session") == "session":
         # __Host- binds the cookie to this origin (Secure, Path=/, no Domain); it needs HTTPS.

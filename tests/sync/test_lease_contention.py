@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from evosync.extensions import db as _db
 from evosync.sync.engine import lease as leases
@@ -44,7 +45,8 @@ def test_eight_concurrent_claims_yield_one_holder(app, shop):
 def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_config, shop, sandbox):
     lease = 3
     sandbox.fault("slow", seconds=0.3, service="vk", methods=["execute"])
-    frozen = start_sync({**app_config, "SYNC_LEASE_SECONDS": lease})
+    # A frozen process caught inside a transaction keeps its row locks until PostgreSQL ends its session.
+    frozen = start_sync({**app_config, "SYNC_LEASE_SECONDS": lease, "DB_IDLE_TRANSACTION_SECONDS": 5})
     deadline = time.monotonic() + 60
     with app.app_context():
         run_id = None
@@ -66,7 +68,11 @@ def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_conf
         time.sleep(lease + 1.5)
         sandbox.clear_faults()
         taker = start_sync({**app_config, "SYNC_LEASE_SECONDS": 30})
-        out, err = taker.communicate(timeout=180)
+        try:
+            out, err = taker.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            taker.kill()
+            raise AssertionError(f"the taker hung: {_blocked(app)}") from None
         assert taker.returncode == 0, err
         assert "успешно" in out, out
         with app.app_context():
@@ -96,3 +102,15 @@ def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_conf
     assert after == snapshot, "the woken worker changed the mapping after losing its lease"
     skus = [item["pid"] for item in live_items(sandbox, app, shop.id)]
     assert len(skus) == len(set(skus)), "duplicate items in VK"
+
+
+def _blocked(app) -> list:
+    """On PostgreSQL: which sessions wait on which (their state and statement), to say why a run hung."""
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            return []
+        query = text(
+            "SELECT w.pid, w.query, b.pid, b.state, b.query FROM pg_stat_activity w "
+            "JOIN pg_stat_activity b ON b.pid = ANY(pg_blocking_pids(w.pid))"
+        )
+        return [tuple(row) for row in _db.session.execute(query)]

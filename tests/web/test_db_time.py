@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -30,3 +31,22 @@ def test_postgresql_sessions_run_in_utc(app, db, backend):
     finally:
         db.session.execute(text("ALTER ROLE CURRENT_USER RESET timezone"))
         db.session.commit()
+
+
+def test_a_postgresql_session_left_idle_in_a_transaction_is_ended(app_config, backend):
+    """A process frozen inside a transaction (SIGSTOP, a cut cable) must not hold its row locks for ever."""
+    if backend != "postgresql":
+        pytest.skip("SQLite locks live in the file, not in a server session")
+    from evosync import create_app
+    from evosync.extensions import db as _db
+
+    app = create_app({**app_config, "DB_IDLE_TRANSACTION_SECONDS": 1})
+    with app.app_context():
+        assert _db.session.scalar(text("SHOW idle_in_transaction_session_timeout")) == "1s"
+        _db.session.rollback()
+        with _db.engine.connect() as frozen:
+            frozen.execute(text("SELECT 1"))  # a transaction is open, then nothing is sent
+            time.sleep(2.5)
+            with pytest.raises(Exception, match=r"idle-in-transaction timeout"):
+                frozen.execute(text("SELECT 1"))
+        _db.engine.dispose()
