@@ -28,20 +28,22 @@ def app_config(app_config, sandbox):
 @pytest.fixture
 def shop_page(page, app, make_user, sandbox):
     """A logged-in merchant whose catalog has been refreshed from the sandbox through the page."""
-    return _open_shop(page, app, make_user, sandbox)
+    _open_shop(page, app, make_user, sandbox)
+    return page
 
 
-def _open_shop(page, app, make_user, sandbox):
-    user = make_user(email="console@example.ru")
+def _open_shop(page, app, make_user, sandbox, email="console@example.ru"):
+    """Log a new merchant with Evotor connected in and refresh their catalog through the page; the user."""
+    user = make_user(email=email)
     with app.app_context():
         save_tokens(user.id, "evotor", sandbox.evotor_token, auth_method="token")
         _db.session.commit()
-    browser_login(page, "console@example.ru")
+    browser_login(page, email)
     page.goto("/catalog")
     page.get_by_role("button", name="Обновить каталог").click()
     page.get_by_text("Каталог обновлён").wait_for(timeout=30_000)
     page.reload()
-    return page
+    return user
 
 
 def _id(app, model, name):
@@ -176,14 +178,7 @@ def test_thumbnails_show_the_evotor_picture_or_the_card(page, app, make_user, sa
     pictured = sandbox.add_product(name="Плед с фотографией", price=2166.9, image=True)["id"]
     bomb = sandbox.add_product(name="Плед с испорченной картинкой", price=990, image="bomb")["id"]
     plain = sandbox.add_product(name="Плед без картинки", price=1500)["id"]
-    user = make_user(email="thumbs@example.ru")
-    with app.app_context():
-        save_tokens(user.id, "evotor", sandbox.evotor_token, auth_method="token")
-        _db.session.commit()
-    browser_login(page, "thumbs@example.ru")
-    page.goto("/catalog")
-    page.get_by_role("button", name="Обновить каталог").click()
-    page.get_by_text("Каталог обновлён").wait_for(timeout=30_000)
+    user = _open_shop(page, app, make_user, sandbox, email="thumbs@example.ru")
     # The worker fetches the Evotor pictures after the refresh, in the background.
     notes = wait_for(lambda: (n := _thumb_rows(app, user.id)).get(pictured) and bomb in n and n)
     assert (notes[pictured], notes[bomb], notes.get(plain, "none")) == ("evotor", "too_large", "none")
@@ -246,7 +241,8 @@ def fir_shop_page(page, app, make_user, sandbox):
     """The shop page, with three fir trees spelt with Е, Ё and in capitals added to Evotor before its refresh."""
     for name in ("ёлка искусственная", "ЕЛКА сосновая", "Елка живая"):
         sandbox.add_product(name=name, price=100)
-    return _open_shop(page, app, make_user, sandbox)
+    _open_shop(page, app, make_user, sandbox)
+    return page
 
 
 @pytest.mark.both_databases
