@@ -35,13 +35,20 @@ def worker_app(app: Flask, threads: int) -> Flask:
 @click.option(
     "--threads", "-t", default=4, show_default=True, type=click.IntRange(1, 64), help="Worker threads."
 )
-def worker(threads: int) -> None:
+@click.option(
+    "--schedule/--no-schedule",
+    "with_schedule",
+    default=True,
+    show_default=True,
+    help="Run the every-minute schedule that queues due work (off: only cron's `flask sync run` queues syncs).",
+)
+def worker(threads: int, with_schedule: bool) -> None:
     """Run a task-queue consumer until SIGTERM / SIGINT (finishes running tasks first on SIGINT)."""
     # Workers log to stderr (journald under systemd): task starts, failures with their tracebacks.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = worker_app(current_app._get_current_object(), threads)  # also binds the queue to it
     consumer = BeatingConsumer(
-        huey, app, workers=threads, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY
+        huey, app, workers=threads, worker_type="thread", periodic=with_schedule, max_delay=MAX_POLL_DELAY
     )
     click.echo(f"EvoSync worker: {threads} thread(s) on queue {huey.name!r}", err=True)
     consumer.run()

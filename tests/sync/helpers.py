@@ -54,11 +54,12 @@ def start_sync(app_config: dict, *args: str) -> subprocess.Popen:
     )
 
 
-def start_worker(app_config: dict, threads: int = 2, **extra) -> subprocess.Popen:
+def start_worker(app_config: dict, threads: int = 2, schedule: bool = True, **extra) -> subprocess.Popen:
     """Start `flask worker --threads N` on the test database, queue and sandbox (stderr captured)."""
     env = cli_env({**app_config, **extra})
+    flags = () if schedule else ("--no-schedule",)
     return subprocess.Popen(
-        flask_cmd("worker", "--threads", str(threads)),
+        flask_cmd("worker", "--threads", str(threads), *flags),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
