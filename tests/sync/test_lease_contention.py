@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 from sqlalchemy import select, text
 
 from evosync.extensions import db as _db
@@ -42,7 +43,14 @@ def test_eight_concurrent_claims_yield_one_holder(app, shop):
     assert sorted(results) == [False] * 7 + [True]
 
 
-def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_config, shop, sandbox):
+def test_worker_frozen_past_its_lease_commits_nothing_after_waking(app, app_config, shop, sandbox, backend):
+    if backend == "sqlite":
+        # A process frozen inside one of its (short) write transactions holds the SQLite file's only write lock,
+        # and every other process fails after the busy timeout — there is no server to end its session. That
+        # is SQLite's known limit (docs/reliability.md, E2b); the fencing checked here is the same code on both.
+        pytest.skip(
+            "SQLite cannot outlive a process frozen inside a write transaction (docs/reliability.md E2b)"
+        )
     lease = 3
     sandbox.fault("slow", seconds=0.3, service="vk", methods=["execute"])
     # A frozen process caught inside a transaction keeps its row locks until PostgreSQL ends its session.
