@@ -101,6 +101,14 @@ class CatalogProduct(db.Model):
             "decision_code",
             "decision_source",
         ),
+        # Every product's stored decision, read grouped by decision from the index alone (the sync's read).
+        Index(
+            "ix_catalog_products_user_id_decision_evotor_id",
+            "user_id",
+            "decision_code",
+            "decision_source",
+            "evotor_id",
+        ),
         # The CSV export's order (a user's products by id, no sort).
         Index("ix_catalog_products_user_id_id", "user_id", "id"),
         Index("ix_catalog_products_user_id_syncs_name_key_id", "user_id", "syncs", "name_key", "id"),

@@ -11,10 +11,11 @@ to evaluating the rules (docs/catalog.md).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, event, or_, select, update
+from sqlalchemy import ColumnElement, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from evosync.bulk import driver_rows, gc_paused
@@ -168,25 +169,27 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
 
 
 def product_decisions(snapshot: Snapshot) -> dict[str, Decision]:
-    """Every product's stored decision by Evotor id, in id order (only meaningful when current).
+    """Every product's stored decision by Evotor id, grouped by decision (only meaningful when current).
 
-    One Core query over three columns; a Decision is rebuilt once per distinct (code, deciding id) and
-    shared by all the products it decides — no ORM objects, no engine call per product."""
+    One row per distinct (code, deciding id) with the ids of its products as one JSON array, read from a
+    covering index: no row per product crosses the driver, and each Decision is rebuilt once and shared by
+    all the products it decides (docs/catalog.md)."""
     p = CatalogProduct
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    ids = func.json_agg(p.evotor_id) if postgresql else func.json_group_array(p.evotor_id)
     stmt = (
-        select(p.evotor_id, p.decision_code, p.decision_source)
+        select(p.decision_code, p.decision_source, ids)
         .where(p.user_id == snapshot.user_id)
-        .order_by(p.id)
+        .group_by(p.decision_code, p.decision_source)
     )
+    rebuild = snapshot.resolver.stored_product
+    decisions: dict[str, Decision] = {}
     with gc_paused():
-        rows = driver_rows(db.session, stmt)
-        if not rows:
-            return {}
-        ids, codes, sources = zip(*rows, strict=True)
-        keys = list(zip(codes, sources, strict=True))
-        rebuild = snapshot.resolver.stored_product
-        shared = {key: rebuild(*key) for key in set(keys)}
-        return dict(zip(ids, map(shared.__getitem__, keys), strict=True))
+        for code, source, members in driver_rows(db.session, stmt):
+            # psycopg gives PostgreSQL's json as a list already; SQLite's is text.
+            listed = json.loads(members) if isinstance(members, str) else members
+            decisions.update(dict.fromkeys(listed, rebuild(code, source)))
+    return decisions
 
 
 def catalog_evaluation(user_id: int) -> Evaluation:
