@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from evosync.auth.models import LoginSession, User
 from evosync.db import as_utc, utcnow
@@ -37,7 +38,9 @@ def load_session_user(
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
-    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
+    # The user comes in the same query (every page loads both).
+    stmt = select(LoginSession).options(joinedload(LoginSession.user))
+    row = db.session.scalar(stmt.where(LoginSession.token_hash == _digest(token)))
     if row is None:
         return None
     last_seen, created = as_utc(row.last_seen_at), as_utc(row.created_at)

@@ -144,25 +144,26 @@ def _search(query: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return match, exact
 
 
-def _ranked_ids(where: list, query: ProductQuery, page: int) -> list[int]:
+def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]:
     """One page of a search: exact article/code/barcode matches first, then the rest in the chosen order."""
+    p = CatalogProduct
     match, exact = _search(query.q)
     order = _order(query.sort)
     start = (page - 1) * PER_PAGE
     if len(normalise(query.q)) >= 3:
         # Start from the trigram index's matches and sort them, exact matches first: one pass. (Walking the
         # sort's index instead and filtering is slow when the matches sit at its far end, as «чай» does.)
-        ranked = select(CatalogProduct.id).where(*where, match).order_by(case((exact, 0), else_=1), *order)
+        ranked = select(p).where(*where, match).order_by(case((exact, 0), else_=1), *order)
         return list(db.session.scalars(ranked.limit(PER_PAGE).offset(start)))
     # Exact matches are few (an article or a barcode names one product or a handful).
-    first = list(db.session.scalars(select(CatalogProduct.id).where(*where, match, exact).order_by(*order)))
-    ids = first[start : start + PER_PAGE]
-    rest = select(CatalogProduct.id).where(*where, match, not_(exact)).order_by(*order)
-    wanted = PER_PAGE - len(ids)
+    first = list(db.session.scalars(select(p).where(*where, match, exact).order_by(*order)))
+    rows = first[start : start + PER_PAGE]
+    rest = select(p).where(*where, match, not_(exact)).order_by(*order)
+    wanted = PER_PAGE - len(rows)
     if wanted:
         rest = rest.limit(wanted).offset(max(0, start - len(first)))
-        ids += list(db.session.scalars(rest))
-    return ids
+        rows += list(db.session.scalars(rest))
+    return rows
 
 
 def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, bool]:
@@ -197,11 +198,25 @@ def _keyset(query: ProductQuery, where: list) -> list | None:
     return [value < tuple(anchor) if desc else value > tuple(anchor)]
 
 
-def _page_ids(where: list, query: ProductQuery, page: int) -> list[int]:
+def _page_rows(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]:
+    """One page without a search: the rows straight from the sort's index on page 1 and keyset pages;
+    past an offset, the ids first (an index-only walk past the skipped rows), then the 50 rows."""
+    p = CatalogProduct
     keyset = _keyset(query, where)
-    ids = select(CatalogProduct.id).where(*where, *(keyset or [])).order_by(*_order(query.sort))
-    ids = ids.limit(PER_PAGE) if keyset else ids.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    return list(db.session.scalars(ids))
+    order = _order(query.sort)
+    if keyset or page == 1:
+        return list(
+            db.session.scalars(select(p).where(*where, *(keyset or [])).order_by(*order).limit(PER_PAGE))
+        )
+    ids = select(p.id).where(*where).order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    return _rows(list(db.session.scalars(ids)))
+
+
+def _rows(ids: list[int]) -> list[CatalogProduct]:
+    """The products with these ids, in this order."""
+    p = CatalogProduct
+    found = {row.id: row for row in db.session.scalars(select(p).where(p.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids if i in found]
 
 
 def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
@@ -219,21 +234,20 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     if query.status:
         synced = synced_condition(snapshot)
         where.append(synced if query.status == "synced" else not_(synced))
-    order = _ranked_ids(where, query, 1) if query.q and query.page == 1 else None
-    if order is not None and len(order) < PER_PAGE:
+    rows = _ranked(where, query, 1) if query.q and query.page == 1 else None
+    if rows is not None and len(rows) < PER_PAGE:
         # The first page of a search holds every match (an article, a barcode): nothing left to count.
-        total, capped = len(order), False
+        total, capped = len(rows), False
     else:
         counted = [*where, _search(query.q)[0]] if query.q else where
         total, capped = _total(snapshot, query, counted)
     pages = max(1, -(-total // PER_PAGE))
     # Past the counting cap the exact page count is unknown, so any page number is allowed.
     page = query.page if capped else min(query.page, pages)
-    if order is None or page != 1:
-        # Ids first (an index-only walk past the skipped rows), then the 50 rows themselves.
-        order = _ranked_ids(where, query, page) if query.q else _page_ids(where, query, page)
-    found = {row.id: row for row in db.session.scalars(select(p).where(p.id.in_(order)))} if order else {}
-    rows = [found[i] for i in order if i in found]
+    if not query.q:
+        rows = _page_rows(where, query, page)
+    elif rows is None or page != 1:
+        rows = _ranked(where, query, page)
     if capped:
         pages = page + 1 if len(rows) == PER_PAGE else page
     return ProductPage(rows, total, page, pages, capped)
