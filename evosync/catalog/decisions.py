@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, inspect, not_, or_, select, true
 
 from evosync.catalog import queries
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
+from evosync.catalog.remembered import Remembered
 from evosync.extensions import db
 from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, StoreNode
 from evosync.rules import evaluate as engine_evaluate
-from evosync.rules import queries as rules_queries
 from evosync.rules import reasons as R
-from evosync.rules.models import SyncFilter
+from evosync.rules.models import SyncConfig, SyncFilter
 from evosync.rules.queries import to_rules
 
+# The loaded parts of the snapshots of recent (user, snapshot token) pairs.
+_remembered = Remembered(512)
 # An id no rule can name (NUL is stripped from every stored id): a product with no rule of its own.
 _ANY = "\x00"
 
@@ -32,9 +35,10 @@ class Snapshot:
     """A user's stores, groups and rules, their decisions and product counts."""
 
     user_id: int
-    stores: list[CatalogStore]
-    groups: list[CatalogGroup]
-    rules: list[SyncFilter]
+    # Read-only copies (``Record``) of the CatalogStore, CatalogGroup and SyncFilter rows.
+    stores: list
+    groups: list
+    rules: list
     resolver: Resolver
     store_counts: dict[str, Counts]
     group_counts: dict[str, Counts]
@@ -104,12 +108,12 @@ class Snapshot:
         """The group and all its descendants (known groups only)."""
         return [g.evotor_id for g in self.groups if g.evotor_id == group_id or group_id in self._up(g)]
 
-    def _up(self, group: CatalogGroup) -> list[str]:
+    def _up(self, group) -> list[str]:
         return self.resolver.ancestors(group.evotor_id)
 
-    def tree(self, store_id: str) -> list[tuple[CatalogGroup, int]]:
+    def tree(self, store_id: str) -> list[tuple[Record, int]]:
         """The store's groups in tree order (parents before children), with their depth."""
-        children: dict[str | None, list[CatalogGroup]] = defaultdict(list)
+        children: dict[str | None, list[Record]] = defaultdict(list)
         mine = [g for g in self.groups if g.store_id == store_id]
         known = {g.evotor_id for g in mine}
         for group in mine:
@@ -117,7 +121,7 @@ class Snapshot:
                 group.parent_id if group.parent_id in known and group.parent_id != group.evotor_id else None
             )
             children[parent].append(group)
-        ordered: list[tuple[CatalogGroup, int]] = []
+        ordered: list[tuple[Record, int]] = []
         seen: set[str] = set()
 
         def walk(parent: str | None, depth: int) -> None:
@@ -160,10 +164,31 @@ class Snapshot:
 
 
 def load_snapshot(user_id: int) -> Snapshot:
-    """Load stores, groups and rules and compute every count (no scan over the products)."""
-    stores = queries.stores(user_id)
-    groups = queries.groups(user_id)
-    rules = rules_queries.rules(user_id)
+    """Load stores, groups and rules and compute every count (no scan over the products).
+
+    What a snapshot holds changes only with a refresh or a rule change, and both give the user's catalog
+    state a new random ``snapshot_token``; the loaded parts are kept per (user, token) in this process, so
+    most requests read just the state row (docs/catalog.md)."""
+    state = queries.catalog_state(user_id)
+    token = state.snapshot_token if state is not None else None
+    parts = _remembered.get((user_id, token)) if token else None
+    if parts is None:
+        parts = _load_parts(user_id)
+        if token:
+            _remembered.put((user_id, token), parts)
+    decided = state is not None and state.decided_version == state.rules_version
+    return Snapshot(user_id, *parts, decided)
+
+
+def _load_parts(user_id: int) -> tuple:
+    stores = _records(CatalogStore, CatalogStore.user_id == user_id, order_by=[CatalogStore.position])
+    groups = _records(
+        CatalogGroup,
+        CatalogGroup.user_id == user_id,
+        order_by=[CatalogGroup.store_id, CatalogGroup.position],
+    )
+    mine = SyncFilter.sync_config_id.in_(select(SyncConfig.id).where(SyncConfig.user_id == user_id))
+    rules = _records(SyncFilter, mine, order_by=[SyncFilter.id])
     resolver = Resolver(
         [StoreNode(s.evotor_id, s.name) for s in stores],
         [GroupNode(g.evotor_id, g.store_id, g.name, g.parent_id) for g in groups],
@@ -189,9 +214,25 @@ def load_snapshot(user_id: int) -> Snapshot:
             tally[1] += count if resolver.product(ProductNode(_ANY, store_id, group_id)).syncs else 0
     store_counts, group_counts = _aggregate(resolver, direct)
     total = Counts(sum(c.total for c in store_counts.values()), sum(c.synced for c in store_counts.values()))
-    state = queries.catalog_state(user_id)
-    decided = state is not None and state.decided_version == state.rules_version
-    return Snapshot(user_id, stores, groups, rules, resolver, store_counts, group_counts, total, decided)
+    return stores, groups, rules, resolver, store_counts, group_counts, total
+
+
+def _records(model, *where, order_by: list) -> list[Record]:
+    """Read-only copies of the rows (every column attribute), read past the session's identity map: the
+    ORM objects it holds may predate a Core write in this transaction, and a copy outlives its session."""
+    columns = [getattr(model, attr.key) for attr in inspect(model).column_attrs]
+    rows = db.session.execute(select(*columns).where(*where).order_by(*order_by)).mappings()
+    return [Record(**row) for row in rows]
+
+
+class Record(SimpleNamespace):
+    """A read-only copy of one row: a snapshot's store, group or rule."""
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __init__(self, **values) -> None:
+        self.__dict__.update(values)
 
 
 def _aggregate(

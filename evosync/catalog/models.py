@@ -8,6 +8,7 @@ the toggles never scan 100,000 products to show counts.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,6 +19,11 @@ from evosync.extensions import db
 
 # Byte order («C») on PostgreSQL equals SQLite's BINARY order, so both sort the normalised names alike.
 NAME_KEY = String(500).with_variant(String(500, collation="C"), "postgresql")
+
+
+def new_snapshot_token() -> str:
+    """A fresh ``CatalogState.snapshot_token``."""
+    return secrets.token_hex(16)
 
 
 class CatalogState(db.Model):
@@ -35,6 +41,9 @@ class CatalogState(db.Model):
     # The stored per-product decisions are current when decided_version == rules_version (docs/catalog.md).
     rules_version: Mapped[int] = mapped_column(default=1, server_default="1")
     decided_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A new random value at every refresh and rule change: what a process keeps a loaded snapshot under
+    # (docs/catalog.md). Random, so a rolled-back change can never name other data than its own.
+    snapshot_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class CatalogStore(db.Model):

@@ -24,7 +24,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from evosync.bulk import driver_rows, gc_paused
 from evosync.catalog import stored
-from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
+from evosync.catalog.models import (
+    CatalogGroup,
+    CatalogProduct,
+    CatalogState,
+    CatalogStore,
+    new_snapshot_token,
+)
 from evosync.db import utcnow
 from evosync.evotor.client import EvotorClient
 from evosync.evotor.schemas import Product
@@ -304,6 +310,7 @@ def _finish(state: CatalogState, generation: int, stores: int, groups: int, prod
     # Never backwards: a generation only moves up, even if a lock lease were ever lost mid-refresh.
     state.generation = max(generation, state.generation)
     state.refreshed_at = utcnow()
+    state.snapshot_token = new_snapshot_token()
     db.session.flush()
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from evosync.bulk import driver_rows, gc_paused
 from evosync.catalog import queries
 from evosync.catalog.decisions import _ANY, Snapshot, evaluate_catalog, load_snapshot
-from evosync.catalog.models import CatalogProduct, CatalogState
+from evosync.catalog.models import CatalogProduct, CatalogState, new_snapshot_token
 from evosync.extensions import db
 from evosync.rules import Counts, Decision, Evaluation, ProductNode
 from evosync.rules import service as rules_service
@@ -149,7 +149,7 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
     db.session.execute(
         update(CatalogState)
         .where(CatalogState.user_id == user_id)
-        .values(rules_version=CatalogState.rules_version + 1)
+        .values(rules_version=CatalogState.rules_version + 1, snapshot_token=new_snapshot_token())
         .execution_options(synchronize_session=False)
     )
     db.session.expire(state)
