@@ -83,14 +83,16 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     allowed = goods_service.overridden(snapshot.user_id)
     # Driver tuples straight from the cursor (a server-side one on PostgreSQL), no Row objects.
     batches = driver_batches(db.session, _export_query(snapshot.user_id), BATCH)
-    # Local names: this loop runs once per product. Quantities repeat a lot: their cells are cached.
+    # Local names: this loop runs once per product. Quantities repeat a lot: their cells are cached. The
+    # forbidden-goods verdict comes from the name guess the refresh stored: no name pattern runs here.
     fixed_for, writerow, starts, quantities = cells.fixed, writer.writerow, _STARTS, {}
+    classify = forbidden.classify_stored
     for batch in batches:
-        for pid, store, group, name, article, barcodes, price, qty, measure, code, source, kind in batch:
+        for pid, store, group, name, article, barcodes, price, qty, unit, code, source, kind, guess in batch:
             fixed = fixed_for(pid, store, group, code, source, pid in ruled)
-            syncs, reason = _sync_columns(fixed, forbidden.classify(kind, name, pid in allowed))
+            syncs, reason = _sync_columns(fixed, classify(kind, guess, pid in allowed))
             article = article or ""
-            measure = measure or ""
+            unit = unit or ""
             quantity = quantities.get(qty)
             if quantity is None:
                 quantity = quantities[qty] = number(qty)
@@ -104,7 +106,7 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
                     neutralise(barcodes.replace(" ", ", ")),
                     number(price),
                     quantity,
-                    "'" + measure if measure[:1] in starts else measure,
+                    "'" + unit if unit[:1] in starts else unit,
                     syncs,
                     reason,
                 )
@@ -121,7 +123,7 @@ _STARTS = frozenset(FORMULA_STARTS)
 def _export_query(user_id: int):
     p = CatalogProduct
     columns = (p.evotor_id, p.store_id, p.group_id, p.name, p.article_number, p.barcodes, p.price)
-    more = (p.quantity, p.measure_name, p.decision_code, p.decision_source, p.type)
+    more = (p.quantity, p.measure_name, p.decision_code, p.decision_source, p.type, p.name_guess)
     return select(*columns, *more).where(p.user_id == user_id).order_by(p.id)
 
 

@@ -146,6 +146,9 @@ class CatalogProduct(db.Model):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The name normalised like search_text, compared byte-wise on both databases: the Russian sort order.
     name_key: Mapped[str] = mapped_column(NAME_KEY, default="", server_default="")
+    # What the name looks like if it looks forbidden (forbidden.by_name(name).what: «вейп», «алкоголь», …),
+    # else NULL; set by the refresh so the export and the pages never run the name patterns per row.
+    name_guess: Mapped[str | None] = mapped_column(String(64))
     generation: Mapped[int] = mapped_column(default=0)
     content_hash: Mapped[str | None] = mapped_column(String(32))
     # The stored decision (docs/catalog.md): whether it syncs, the engine's reason code and deciding id.

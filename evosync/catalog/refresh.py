@@ -35,6 +35,7 @@ from evosync.db import utcnow
 from evosync.evotor.client import EvotorClient
 from evosync.evotor.schemas import Product
 from evosync.extensions import db
+from evosync.goods import forbidden
 from evosync.jobs.locks import hold
 
 CHUNK = 1000
@@ -78,9 +79,11 @@ def search_text(*parts: str | None) -> str:
     return normalise(*parts)
 
 
-# Bump when the derived columns (search text, name key) or the hashed form change: the next refresh then
-# rewrites every row once.
-HASH_VERSION = "4"
+# Bump when the derived columns (search text, name key, name guess) or the hashed form change: the next
+# refresh then rewrites every row once. "5": the stored name guess (name_guess), filled for existing catalogs
+# by that one full rewrite. A product's hash also carries NAME_RULES_VERSION (the fingerprint of the name
+# patterns, evosync/goods/forbidden.py), so a release that changes the patterns recomputes every stored guess.
+HASH_VERSION = "5"
 
 
 def content_hash(row: dict) -> str:
@@ -91,11 +94,12 @@ def content_hash(row: dict) -> str:
 
 
 def item_hash(item: dict, store_id: str) -> str:
-    """A hash of one raw Evotor product item: its row is a pure function of (item, store, HASH_VERSION).
+    """A hash of one raw Evotor product item: its row is a pure function of (item, store, HASH_VERSION) and
+    the name rules (NAME_RULES_VERSION, for the stored name guess).
 
     The item (parsed JSON: dicts, lists, text, numbers) is serialised by marshal at its fixed format 2, which
     has no back-references, so equal items give equal bytes; it is several times faster than repr()."""
-    content = marshal.dumps((HASH_VERSION, store_id, item), 2)
+    content = marshal.dumps((HASH_VERSION, forbidden.NAME_RULES_VERSION, store_id, item), 2)
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
@@ -142,6 +146,7 @@ def _product_row(user_id: int, product: Product, generation: int) -> dict:
         "evotor_updated_at": product.updated_at,
         "search_text": search_text(name, product.article_number, product.code, barcodes),
         "name_key": normalise(name)[:500],
+        "name_guess": forbidden.stored_guess(name),
         "generation": generation,
     }
 

@@ -2,11 +2,13 @@
 
 Two kinds of verdict: by Evotor ``type`` (certain: the product is excise-marked alcohol/beer/tobacco, including
 any newer ``ALCOHOL_*``, ``BEER_*``, ``TOBACCO_*`` type) and by name (a guess: «похоже на запрещённый товар»,
-which the merchant may override per product). See docs/forbidden-goods.md.
+which the merchant may override per product). The name guess of a cached catalog product is stored at
+refresh time (``catalog_products.name_guess``, read back by ``classify_stored``). See docs/forbidden-goods.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +46,17 @@ _HARMLESS = re.compile(
     r"безалкогольн|\b0[,.]0\s*%|кальянн\w*\s+уголь\s+кокос|шоколадн\w*\s+сигар|сигарет\w*\s+шоколад"
     r"|винегрет|ромашк|\bромб"
 )
+
+
+def rules_fingerprint(patterns: tuple[tuple[str, str], ...], harmless: str) -> str:
+    """A short digest of the name rules' text: it changes whenever a pattern, its label or the exceptions do."""
+    return hashlib.blake2b(repr((patterns, harmless)).encode(), digest_size=8).hexdigest()
+
+
+# Part of the refresh's product hash (evosync/catalog/refresh.py): a release that changes the name rules
+# makes the next refresh rewrite every product and so recompute every stored name guess. A change to how
+# by_name() applies the patterns (not their text) needs a HASH_VERSION bump there instead.
+NAME_RULES_VERSION = rules_fingerprint(NAME_PATTERNS, _HARMLESS.pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +105,28 @@ def classify(evotor_type: str | None, name: str | None, name_override: bool = Fa
     if verdict is not None:
         return verdict
     return None if name_override else by_name(name)
+
+
+def stored_guess(name: str | None) -> str | None:
+    """What a cached product stores as its name guess (``catalog_products.name_guess``): by_name's ``what``."""
+    verdict = by_name(name)
+    return verdict.what if verdict is not None else None
+
+
+@lru_cache(maxsize=64)
+def _guess(what: str) -> Verdict:
+    return Verdict(what, certain=False)
+
+
+def classify_stored(
+    evotor_type: str | None, name_guess: str | None, name_override: bool = False
+) -> Verdict | None:
+    """``classify`` for a cached catalog product from its stored guess (``by_name(name).what`` or None).
+
+    Same semantics, without running the name patterns: the type verdict first (cannot be overridden), then
+    the stored guess unless the merchant overrode it.
+    """
+    verdict = by_type(evotor_type)
+    if verdict is not None:
+        return verdict
+    return None if name_override or not name_guess else _guess(name_guess)

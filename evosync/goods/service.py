@@ -1,4 +1,8 @@
-"""Per-product overrides of the name guess, and the verdict shown on catalog rows (flush only)."""
+"""Per-product overrides of the name guess, and the verdict shown on catalog rows (flush only).
+
+The rows' verdicts read the name guess the refresh stored (``CatalogProduct.name_guess``), as the CSV export
+does, so the page and the export say the same thing without running the name patterns per row.
+"""
 
 from __future__ import annotations
 
@@ -24,21 +28,24 @@ def overridden(user_id: int) -> set[str]:
 
 
 def verdict_for(product: CatalogProduct) -> forbidden.Verdict | None:
-    """Why a catalog product is never published, or None."""
-    return forbidden.classify(product.type, product.name, product.evotor_id in overridden(product.user_id))
+    """Why a catalog product is never published, or None (from the name guess the refresh stored)."""
+    allowed = product.evotor_id in overridden(product.user_id)
+    return forbidden.classify_stored(product.type, product.name_guess, allowed)
 
 
 def name_guess(product: CatalogProduct) -> forbidden.Verdict | None:
     """The name guess alone (what the override button is about), ignoring any override."""
-    return None if forbidden.by_type(product.type) else forbidden.by_name(product.name)
+    if forbidden.by_type(product.type) is not None:
+        return None
+    return forbidden.classify_stored(None, product.name_guess)
 
 
 def row_verdicts(product: CatalogProduct) -> tuple[forbidden.Verdict | None, forbidden.Verdict | None]:
-    """(``verdict_for``, ``name_guess``) of one catalog row, with the name matched once."""
+    """(``verdict_for``, ``name_guess``) of one catalog row, from its stored name guess (no pattern runs)."""
     typed = forbidden.by_type(product.type)
     if typed is not None:
         return typed, None
-    guess = forbidden.by_name(product.name)
+    guess = forbidden.classify_stored(None, product.name_guess)
     if guess is None:
         return None, None
     return (None if product.evotor_id in overridden(product.user_id) else guess), guess

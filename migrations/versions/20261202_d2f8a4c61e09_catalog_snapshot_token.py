@@ -5,7 +5,7 @@ so a page reads one state row instead of four tables (docs/catalog.md). Existing
 token: nothing is kept for them until their next refresh or rule change.
 
 Revision ID: d2f8a4c61e09
-Revises: b7d3e9a1c452
+Revises: 685cd52ca930
 Create Date: 2026-12-02 03:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd2f8a4c61e09'
-down_revision = 'b7d3e9a1c452'
+down_revision = '685cd52ca930'
 branch_labels = None
 depends_on = None
 

@@ -113,3 +113,14 @@ def test_the_name_guess_equals_the_case_insensitive_patterns(parts):
     name = " ".join(parts)
     guess = by_name(name)
     assert (guess.what if guess else None) == _reference_guess(name)
+
+
+@given(
+    st.sampled_from(["NORMAL", "SERVICE", "ALCOHOL_MARKED", "TOBACCO_MARKED", "", None]),
+    st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=8)), max_size=6).map(" ".join),
+    st.booleans(),
+)
+def test_the_stored_guess_gives_the_verdict_classify_gives_the_name(kind, name, override):
+    # The catalog stores stored_guess(name) at refresh time; the export and the page read it back.
+    stored = forbidden.stored_guess(name)
+    assert forbidden.classify_stored(kind, stored, override) == classify(kind, name, override)
