@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import pstats
@@ -225,6 +226,9 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         **provider_urls(sandbox_url),
     }  # fmt: skip
     app = create_app(config)
+    # As wsgi.py does after building the app.
+    gc.collect()
+    gc.freeze()
     token = requests.post(f"{sandbox_url}/_admin/tokens/evotor", json={}, timeout=10).json()["token"]
     table: list[tuple[str, str, str]] = []
 
