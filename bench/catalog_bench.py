@@ -298,7 +298,7 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         table.append(("  of which the sandbox answering (bare GETs)", f"{sandbox_s:.2f} s", "—"))
         table.append(("  of which client + database (replayed answers)", f"{p50(replayed):.2f} s", "≤ 2 s"))
         store = queries.stores(uid)[0].evotor_id
-        group = next(g for g in queries.groups(uid) if g.product_count > 0)
+        group_id = next(g.evotor_id for g in queries.groups(uid) if g.product_count > 0)
         p = CatalogProduct
         decisions = select(p.evotor_id, p.syncs, p.decision_code, p.decision_source).where(p.user_id == uid)
 
@@ -366,7 +366,7 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
     row("toggle: product exclude / clear (in request)", timed(toggler("product", product, ["exclude", "clear"]), repeat))  # fmt: skip
     with app.app_context():
         print(f"decisions current after the product toggles: {stored.is_current(uid)}")
-    row("toggle: group include / clear (queued)", timed(toggler("group", group.evotor_id, ["include", "clear"]), repeat))  # fmt: skip
+    row("toggle: group include / clear (queued)", timed(toggler("group", group_id, ["include", "clear"]), repeat))  # fmt: skip
     with app.app_context():
         print(
             f"decisions current after the queued toggles: {stored.is_current(uid)}; running the queued task"
@@ -377,7 +377,7 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
             f"queued full recompute: {time.perf_counter() - start:.2f} s; current: {stored.is_current(uid)}"
         )
     client.post(
-        "/catalog/filters", data={"entity_type": "group", "entity_id": group.evotor_id, "mode": "exclude"}
+        "/catalog/filters", data={"entity_type": "group", "entity_id": group_id, "mode": "exclude"}
     )
     with app.app_context():
         if not stored.is_current(uid):

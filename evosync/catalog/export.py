@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from evosync.bulk import driver_batches
 from evosync.catalog.decisions import Snapshot
@@ -40,14 +40,18 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def number(value: Decimal | float | None) -> str:
+def number(value: Decimal | float | str | None) -> str:
     """A decimal as Russian Excel reads it (comma separator, no trailing zeros); '' when unknown.
 
     SQLite's driver gives a NUMERIC(18, 4) column as a float or an int: it is read at the column's four
-    places, as SQLAlchemy would turn it into a Decimal."""
+    places, as SQLAlchemy would turn it into a Decimal. The export reads PostgreSQL's numerics as their
+    text («149.9000»), which is what ``format(Decimal, "f")`` gives."""
     if value is None:
         return ""
-    text = format(value, "f") if isinstance(value, Decimal) else f"{value:.4f}"
+    if isinstance(value, str):
+        text = value
+    else:
+        text = format(value, "f") if isinstance(value, Decimal) else f"{value:.4f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
@@ -122,8 +126,12 @@ _STARTS = frozenset(FORMULA_STARTS)
 
 def _export_query(user_id: int):
     p = CatalogProduct
-    columns = (p.evotor_id, p.store_id, p.group_id, p.name, p.article_number, p.barcodes, p.price)
-    more = (p.quantity, p.measure_name, p.decision_code, p.decision_source, p.type, p.name_guess)
+    price, quantity = p.price, p.quantity
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The numeric's own text ("149.9000"): what number() makes of its Decimal, without building one.
+        price, quantity = cast(price, Text), cast(quantity, Text)
+    columns = (p.evotor_id, p.store_id, p.group_id, p.name, p.article_number, p.barcodes, price)
+    more = (quantity, p.measure_name, p.decision_code, p.decision_source, p.type, p.name_guess)
     return select(*columns, *more).where(p.user_id == user_id).order_by(p.id)
 
 
