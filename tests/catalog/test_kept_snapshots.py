@@ -1,0 +1,72 @@
+"""Catalog snapshots kept between requests (docs/catalog.md): a page never shows what a refresh or a rule
+change replaced, nor what a rolled-back change wrote, nor another merchant's catalog."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from evosync.catalog.decisions import load_snapshot
+from evosync.extensions import db as _db
+from evosync.rules import service as rules_service
+
+
+def _summary(client) -> tuple[int, int]:
+    """(products in the catalog, rules) as the catalog page's summary says them."""
+    html = client.get("/catalog").get_data(as_text=True)
+    total = int(re.search(r'id="summary-synced">\d+</span> из (\d+) товаров', html).group(1))
+    rules = int(re.search(r"Правил: (\d+)\.", html).group(1))
+    return total, rules
+
+
+def test_a_refresh_shows_on_the_next_page_at_once(auth_client, shop, ids, sandbox, refresh):
+    data = {"entity_type": "store", "entity_id": ids.store(2), "mode": "exclude"}
+    assert auth_client.post("/catalog/filters", data=data).status_code == 200
+    total, _ = _summary(auth_client)  # kept now, under the rule change's token
+    sandbox.add_product(name="Новый товар после обновления", price=10)
+    assert refresh(shop).status == "succeeded"
+    assert _summary(auth_client) == (total + 1, 1)
+
+
+def test_a_rule_set_by_another_process_shows_on_the_next_page(app, auth_client, shop, ids):
+    total, _ = _summary(auth_client)
+    with app.app_context():  # as a worker or the CLI would: its own session, its own commit
+        rules_service.set_rule(shop.id, "store", ids.store(1), "include", "Магазин 1")
+        _db.session.commit()
+    assert _summary(auth_client) == (total, 1)
+
+
+def test_a_rolled_back_rule_change_leaves_nothing_behind(app, auth_client, shop, ids):
+    total, _ = _summary(auth_client)
+    with app.app_context():
+        # The change loads a snapshot under its new token inside the transaction, then rolls back.
+        rules_service.set_rule(shop.id, "store", ids.store(1), "include", "Магазин 1")
+        assert len(load_snapshot(shop.id).rules) == 1
+        _db.session.rollback()
+    assert _summary(auth_client) == (total, 0)
+    with app.app_context():
+        rules_service.set_rule(shop.id, "store", ids.store(2), "exclude", "Магазин 2")
+        _db.session.commit()
+        rules = load_snapshot(shop.id).rules
+    assert [(r.entity_id, r.filter_mode) for r in rules] == [(ids.store(2), "exclude")]
+    assert _summary(auth_client) == (total, 1)
+
+
+def test_kept_snapshots_belong_to_their_user(app, auth_client, shop, ids, make_user, connect_evotor, refresh):
+    other = make_user("other@example.ru")
+    connect_evotor(other)
+    assert refresh(other).status == "succeeded"
+    with app.app_context():
+        rules_service.set_rule(other.id, "store", ids.store(1), "exclude", "Магазин 1")
+        _db.session.commit()
+        assert len(load_snapshot(other.id).rules) == 1
+    assert _summary(auth_client)[1] == 0
+
+
+def test_a_kept_store_cannot_be_changed_in_place(app, shop):
+    with app.app_context():
+        store = load_snapshot(shop.id).stores[0]
+        with pytest.raises(AttributeError):
+            store.name = "Другое имя"
+        assert load_snapshot(shop.id).stores[0].name == store.name
