@@ -376,9 +376,7 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         print(
             f"queued full recompute: {time.perf_counter() - start:.2f} s; current: {stored.is_current(uid)}"
         )
-    client.post(
-        "/catalog/filters", data={"entity_type": "group", "entity_id": group_id, "mode": "exclude"}
-    )
+    client.post("/catalog/filters", data={"entity_type": "group", "entity_id": group_id, "mode": "exclude"})
     with app.app_context():
         if not stored.is_current(uid):
             stored.recompute_task.call_local(uid)
