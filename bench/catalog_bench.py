@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from evosync import create_app  # noqa: E402
 from evosync.sandbox.urls import provider_urls  # noqa: E402
+from evosync.tasks.cli import SWITCH_INTERVAL  # noqa: E402
 
 TOKEN_KEYS = "Lm4Wc7N8kq4cAqJ8X0m0q9mJw3rR2cCFe3yU8m0n8aA="
 
@@ -226,9 +227,10 @@ def run(args, url: str, sandbox_url: str, tmp: Path) -> None:
         **provider_urls(sandbox_url),
     }  # fmt: skip
     app = create_app(config)
-    # As wsgi.py does after building the app.
+    # As wsgi.py does after building the app; the refresh job runs with the switch interval `flask worker` sets.
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     token = requests.post(f"{sandbox_url}/_admin/tokens/evotor", json={}, timeout=10).json()["token"]
     table: list[tuple[str, str, str]] = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 from flask import Blueprint, Flask, current_app
@@ -13,6 +14,11 @@ from evosync.tasks.workers import BeatingConsumer
 
 # A worker polls an empty queue with backoff up to this many seconds: a queued task starts within it.
 MAX_POLL_DELAY = 1.0
+# How often (seconds) a worker thread busy in Python hands the interpreter lock over; CPython's default is
+# 5 ms. A worker's threads mostly wait on the network: a thread whose answer has arrived (the refresh's
+# page prefetch, another user's sync) waited up to 5 ms per socket read while another thread hashed
+# products, which made an unchanged 100,000-product refresh ~0.3 s slower (docs/tasks.md).
+SWITCH_INTERVAL = 0.001
 
 bp = Blueprint("tasks_cli", __name__, cli_group=None)
 
@@ -46,6 +52,7 @@ def worker(threads: int, with_schedule: bool) -> None:
     """Run a task-queue consumer until SIGTERM / SIGINT (finishes running tasks first on SIGINT)."""
     # Workers log to stderr (journald under systemd): task starts, failures with their tracebacks.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.setswitchinterval(SWITCH_INTERVAL)
     app = worker_app(current_app._get_current_object(), threads)  # also binds the queue to it
     consumer = BeatingConsumer(
         huey, app, workers=threads, worker_type="thread", periodic=with_schedule, max_delay=MAX_POLL_DELAY
