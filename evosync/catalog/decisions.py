@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, and_, false, inspect, not_, or_, select, t
 
 from evosync.catalog import queries
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
-from evosync.catalog.remembered import Remembered
 from evosync.extensions import db
+from evosync.lru import LRU
 from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, StoreNode
 from evosync.rules import evaluate as engine_evaluate
 from evosync.rules import reasons as R
@@ -25,7 +25,7 @@ from evosync.rules.models import SyncConfig, SyncFilter
 from evosync.rules.queries import to_rules
 
 # The loaded parts of the snapshots of recent (user, snapshot token) pairs.
-_remembered = Remembered(512)
+_remembered = LRU(512)
 # An id no rule can name (NUL is stripped from every stored id): a product with no rule of its own.
 _ANY = "\x00"
 
