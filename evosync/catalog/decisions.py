@@ -24,8 +24,11 @@ from evosync.rules import reasons as R
 from evosync.rules.models import SyncConfig, SyncFilter
 from evosync.rules.queries import to_rules
 
-# The loaded parts of the snapshots of recent (user, snapshot token) pairs.
-_remembered = LRU(512)
+# The loaded parts of the snapshots of recent (user, snapshot token) pairs, bounded by the rows they hold
+# (stores + groups + rules; a copied row is well under a kilobyte): a few hundred shops of usual size, or
+# fewer with thousands of groups, in at most ~50 MB a process.
+KEPT_ROWS = 50_000
+_remembered = LRU(KEPT_ROWS, weigh=lambda parts: 1 + len(parts[0]) + len(parts[1]) + len(parts[2]))
 # An id no rule can name (NUL is stripped from every stored id): a product with no rule of its own.
 _ANY = "\x00"
 
