@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from sqlalchemy import ColumnElement, and_, false, inspect, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, inspect, not_, or_, select, true
 
 from evosync.catalog import queries
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
@@ -20,8 +20,9 @@ from evosync.extensions import db
 from evosync.lru import LRU
 from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, StoreNode
 from evosync.rules import evaluate as engine_evaluate
+from evosync.rules import queries as rules_queries
 from evosync.rules import reasons as R
-from evosync.rules.models import SyncConfig, SyncFilter
+from evosync.rules.models import SyncFilter
 from evosync.rules.queries import to_rules
 
 # The loaded parts of the snapshots of recent (user, snapshot token) pairs, bounded by the rows they hold
@@ -184,14 +185,9 @@ def load_snapshot(user_id: int) -> Snapshot:
 
 
 def _load_parts(user_id: int) -> tuple:
-    stores = _records(CatalogStore, CatalogStore.user_id == user_id, order_by=[CatalogStore.position])
-    groups = _records(
-        CatalogGroup,
-        CatalogGroup.user_id == user_id,
-        order_by=[CatalogGroup.store_id, CatalogGroup.position],
-    )
-    mine = SyncFilter.sync_config_id.in_(select(SyncConfig.id).where(SyncConfig.user_id == user_id))
-    rules = _records(SyncFilter, mine, order_by=[SyncFilter.id])
+    stores = _records(CatalogStore, queries.stores_select(user_id))
+    groups = _records(CatalogGroup, queries.groups_select(user_id))
+    rules = _records(SyncFilter, rules_queries.rules_select(user_id))
     resolver = Resolver(
         [StoreNode(s.evotor_id, s.name) for s in stores],
         [GroupNode(g.evotor_id, g.store_id, g.name, g.parent_id) for g in groups],
@@ -220,12 +216,12 @@ def _load_parts(user_id: int) -> tuple:
     return stores, groups, rules, resolver, store_counts, group_counts, total
 
 
-def _records(model, *where, order_by: list) -> list[Record]:
-    """Read-only copies of the rows (every column attribute), read past the session's identity map: the
-    ORM objects it holds may predate a Core write in this transaction, and a copy outlives its session."""
+def _records(model, stmt: Select) -> list[Record]:
+    """Read-only copies of the rows ``stmt`` selects (every column attribute of ``model``), read past the
+    session's identity map: the ORM objects it holds may predate a Core write in this transaction, and a
+    copy outlives its session."""
     columns = [getattr(model, attr.key) for attr in inspect(model).column_attrs]
-    rows = db.session.execute(select(*columns).where(*where).order_by(*order_by)).mappings()
-    return [Record(**row) for row in rows]
+    return [Record(**row) for row in db.session.execute(stmt.with_only_columns(*columns)).mappings()]
 
 
 class Record(SimpleNamespace):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore
 from evosync.extensions import db
@@ -15,24 +15,28 @@ def catalog_state(user_id: int) -> CatalogState | None:
     return db.session.scalar(select(CatalogState).where(CatalogState.user_id == user_id))
 
 
+def stores_select(user_id: int) -> Select:
+    """The select of the user's cached stores in Evotor's order."""
+    return select(CatalogStore).where(CatalogStore.user_id == user_id).order_by(CatalogStore.position)
+
+
 def stores(user_id: int) -> list[CatalogStore]:
     """The user's cached stores in Evotor's order."""
-    return list(
-        db.session.scalars(
-            select(CatalogStore).where(CatalogStore.user_id == user_id).order_by(CatalogStore.position)
-        )
+    return list(db.session.scalars(stores_select(user_id)))
+
+
+def groups_select(user_id: int) -> Select:
+    """The select of all the user's cached groups, by store and Evotor's order."""
+    return (
+        select(CatalogGroup)
+        .where(CatalogGroup.user_id == user_id)
+        .order_by(CatalogGroup.store_id, CatalogGroup.position)
     )
 
 
 def groups(user_id: int) -> list[CatalogGroup]:
     """All the user's cached groups (a few hundred at most, so the tree is built in Python)."""
-    return list(
-        db.session.scalars(
-            select(CatalogGroup)
-            .where(CatalogGroup.user_id == user_id)
-            .order_by(CatalogGroup.store_id, CatalogGroup.position)
-        )
-    )
+    return list(db.session.scalars(groups_select(user_id)))
 
 
 def get_entity_for_user(user_id: int, entity_type: str, entity_id: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from evosync.extensions import db
 from evosync.rules.models import RuleSetStamp, SyncConfig, SyncFilter
@@ -16,13 +16,14 @@ def sync_config(user_id: int) -> SyncConfig | None:
     return db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
 
 
+def rules_select(user_id: int) -> Select:
+    """The select of all the user's filter rules, oldest first."""
+    return select(SyncFilter).join(SyncConfig).where(SyncConfig.user_id == user_id).order_by(SyncFilter.id)
+
+
 def rules(user_id: int) -> list[SyncFilter]:
     """All the user's filter rules, oldest first."""
-    return list(
-        db.session.scalars(
-            select(SyncFilter).join(SyncConfig).where(SyncConfig.user_id == user_id).order_by(SyncFilter.id)
-        )
-    )
+    return list(db.session.scalars(rules_select(user_id)))
 
 
 def get_rule_for_user(user_id: int, rule_id: int) -> SyncFilter | None:
