@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from sqlalchemy import ColumnElement, Select, and_, false, inspect, not_, or_, select, true
 
 from evosync.catalog import queries
-from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore
+from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore, catalog_half
 from evosync.extensions import db
 from evosync.lru import LRU
 from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, StoreNode
@@ -25,10 +25,13 @@ from evosync.rules import reasons as R
 from evosync.rules.models import SyncFilter
 from evosync.rules.queries import to_rules
 
-# The loaded parts of the snapshots of recent (user, snapshot token) pairs, bounded by the rows they hold
-# (stores + groups + rules; a copied row is well under a kilobyte): a few hundred shops of usual size, or
-# fewer with thousands of groups, in at most ~50 MB a process.
+# What recent snapshots loaded, bounded by the rows they hold (a copied row is well under a kilobyte): the
+# stores and groups under (user, catalog half of the token), the rules, resolver and counts under (user,
+# token). A few hundred shops of usual size, or fewer with thousands of groups, in at most ~100 MB a process.
 KEPT_ROWS = 50_000
+# A catalog part remembers where its ruled products sit, at most this many (only rules name them).
+KEPT_NODES = 10_000
+_catalogs = LRU(KEPT_ROWS, weigh=lambda part: 1 + len(part.stores) + len(part.groups))
 _remembered = LRU(KEPT_ROWS, weigh=lambda parts: 1 + len(parts[0]) + len(parts[1]) + len(parts[2]))
 # An id no rule can name (NUL is stripped from every stored id): a product with no rule of its own.
 _ANY = "\x00"
@@ -47,6 +50,9 @@ class Snapshot:
     store_counts: dict[str, Counts]
     group_counts: dict[str, Counts]
     total: Counts
+    # Where the products with a rule of their own sit (those in the catalog).
+    ruled_nodes: list[ProductNode] = field(default_factory=list)
+    catalog: _CatalogPart | None = field(default=None, repr=False, compare=False)
     # True when every product's stored decision reflects these rules (docs/catalog.md).
     decided: bool = False
     _stored: dict[tuple[str, str | None], Decision] = field(default_factory=dict, repr=False, compare=False)
@@ -61,6 +67,11 @@ class Snapshot:
         if decision is None:
             decision = self._stored[key] = self.resolver.stored_product(*key)
         return decision
+
+    def product_node(self, product_id: str) -> ProductNode | None:
+        """Where one product sits (None when it is not in the catalog)."""
+        nodes = self.catalog.product_nodes(self.user_id, [product_id]) if self.catalog else []
+        return nodes[0] if nodes else None
 
     def product(self, product_id: str, store_id: str, group_id: str | None) -> Decision:
         """Decision for one product row."""
@@ -167,26 +178,63 @@ class Snapshot:
         return decision.syncs or decision.code == R.PRODUCT_NOT_INCLUDED
 
 
-def load_snapshot(user_id: int) -> Snapshot:
+def load_snapshot(user_id: int, state=None) -> Snapshot:
     """Load stores, groups and rules and compute every count (no scan over the products).
 
     What a snapshot holds changes only with a refresh or a rule change, and both give the user's catalog
-    state a new random ``snapshot_token``; the loaded parts are kept per (user, token) in this process, so
-    most requests read just the state row (docs/catalog.md)."""
-    state = queries.catalog_state(user_id)
+    state a new random ``snapshot_token`` (a rule change keeps its catalog half); the loaded parts are kept
+    per (user, token) in this process, so most requests read just the state row (docs/catalog.md).
+    ``state`` is the user's state row when the caller holds it (its token and versions are what counts)."""
+    state = state if state is not None else queries.catalog_state(user_id)
     token = state.snapshot_token if state is not None else None
     parts = _remembered.get((user_id, token)) if token else None
     if parts is None:
-        parts = _load_parts(user_id)
+        parts = _load_parts(user_id, _catalog_part(user_id, token))
         if token:
             _remembered.put((user_id, token), parts)
     decided = state is not None and state.decided_version == state.rules_version
     return Snapshot(user_id, *parts, decided)
 
 
-def _load_parts(user_id: int) -> tuple:
-    stores = _records(CatalogStore, queries.stores_select(user_id))
-    groups = _records(CatalogGroup, queries.groups_select(user_id))
+@dataclass
+class _CatalogPart:
+    """What only a refresh changes: stores, groups and where the ruled products sit (filled as asked)."""
+
+    stores: list
+    groups: list
+    # Evotor id → (store id, group id), None for a product not in the catalog.
+    nodes: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
+
+    def product_nodes(self, user_id: int, ids: list[str]) -> list[ProductNode]:
+        """The nodes of the products with these ids that are in the catalog (remembered once read)."""
+        missing = [i for i in ids if i not in self.nodes]
+        if missing:
+            found = {i: (s, g) for i, s, g in queries.product_nodes_by_ids(user_id, missing)}
+            if len(self.nodes) + len(missing) <= KEPT_NODES:
+                self.nodes.update({i: found.get(i) for i in missing})
+        else:
+            found = {}
+        nodes = []
+        for product_id in ids:
+            where = self.nodes[product_id] if product_id in self.nodes else found.get(product_id)
+            if where is not None:
+                nodes.append(ProductNode(product_id, *where))
+        return nodes
+
+
+def _catalog_part(user_id: int, token: str | None) -> _CatalogPart:
+    key = (user_id, catalog_half(token)) if token else None
+    part = _catalogs.get(key) if key else None
+    if part is None:
+        stores = _records(CatalogStore, queries.stores_select(user_id))
+        part = _CatalogPart(stores, _records(CatalogGroup, queries.groups_select(user_id)))
+        if key:
+            _catalogs.put(key, part)
+    return part
+
+
+def _load_parts(user_id: int, catalog: _CatalogPart) -> tuple:
+    stores, groups = catalog.stores, catalog.groups
     rules = _records(SyncFilter, rules_queries.rules_select(user_id))
     resolver = Resolver(
         [StoreNode(s.evotor_id, s.name) for s in stores],
@@ -199,13 +247,13 @@ def _load_parts(user_id: int) -> tuple:
         key = (group.store_id, group.evotor_id)
         buckets[key] = buckets.get(key, 0) + group.product_count
     direct: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0])
-    ruled = [r.entity_id for r in rules if r.entity_type == "product"]
-    for product_id, store_id, group_id in queries.product_nodes_by_ids(user_id, ruled):
-        key = (store_id, group_id if group_id in resolver.groups else None)
+    ruled = catalog.product_nodes(user_id, [r.entity_id for r in rules if r.entity_type == "product"])
+    for node in ruled:
+        key = (node.store_id, node.group_id if node.group_id in resolver.groups else None)
         buckets[key] = buckets.get(key, 0) - 1
         tally = direct[key]
         tally[0] += 1
-        tally[1] += resolver.product(ProductNode(product_id, store_id, group_id)).syncs
+        tally[1] += resolver.product(node).syncs
     for (store_id, group_id), count in buckets.items():
         if count > 0:
             tally = direct[(store_id, group_id)]
@@ -213,7 +261,7 @@ def _load_parts(user_id: int) -> tuple:
             tally[1] += count if resolver.product(ProductNode(_ANY, store_id, group_id)).syncs else 0
     store_counts, group_counts = _aggregate(resolver, direct)
     total = Counts(sum(c.total for c in store_counts.values()), sum(c.synced for c in store_counts.values()))
-    return stores, groups, rules, resolver, store_counts, group_counts, total
+    return stores, groups, rules, resolver, store_counts, group_counts, total, ruled, catalog
 
 
 def _records(model, stmt: Select) -> list[Record]:

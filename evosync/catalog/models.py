@@ -21,9 +21,19 @@ from evosync.extensions import db
 NAME_KEY = String(500).with_variant(String(500, collation="C"), "postgresql")
 
 
+# A snapshot token is two random halves: the catalog's (new at every refresh) and the rules' (new at every
+# refresh and rule change). What only a refresh changes (stores, groups) is kept under the catalog half.
+CATALOG_HALF = 16
+
+
 def new_snapshot_token() -> str:
-    """A fresh ``CatalogState.snapshot_token``."""
-    return secrets.token_hex(16)
+    """A fresh ``CatalogState.snapshot_token`` (both halves new: a refresh)."""
+    return secrets.token_hex(CATALOG_HALF)
+
+
+def catalog_half(token: str) -> str:
+    """The part of a snapshot token that only a refresh changes."""
+    return token[:CATALOG_HALF]
 
 
 class CatalogState(db.Model):
@@ -41,8 +51,9 @@ class CatalogState(db.Model):
     # The stored per-product decisions are current when decided_version == rules_version (docs/catalog.md).
     rules_version: Mapped[int] = mapped_column(default=1, server_default="1")
     decided_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    # A new random value at every refresh and rule change: what a process keeps a loaded snapshot under
-    # (docs/catalog.md). Random, so a rolled-back change can never name other data than its own.
+    # A new random value at every refresh and rule change (a rule change keeps the catalog half): what a
+    # process keeps a loaded snapshot under (docs/catalog.md). Random, so a rolled-back change can never
+    # name other data than its own.
     snapshot_token: Mapped[str | None] = mapped_column(String(32))
 
 

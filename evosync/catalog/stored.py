@@ -15,13 +15,14 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, event, func, or_, select, update
+from sqlalchemy import ColumnElement, String, event, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from evosync.bulk import driver_rows, gc_paused
 from evosync.catalog import queries
 from evosync.catalog.decisions import _ANY, Snapshot, evaluate_catalog, load_snapshot
-from evosync.catalog.models import CatalogProduct, CatalogState, new_snapshot_token
+from evosync.catalog.models import CATALOG_HALF, CatalogProduct, CatalogState, new_snapshot_token
 from evosync.extensions import db
 from evosync.rules import Counts, Decision, Evaluation, ProductNode
 from evosync.rules import service as rules_service
@@ -91,9 +92,9 @@ def recompute(user_id: int, scope: list | None = None, snapshot: Snapshot | None
             written += _write([*in_passing, p.group_id.in_(groups)], decision)
         outside = or_(p.group_id.is_(None), p.group_id.not_in(known)) if known else p.group_id.is_(None)
         written += _write([*in_passing, outside], resolver.product(ProductNode(_ANY, probe, None)))
-    for product_id, store_id, group_id in queries.product_nodes_by_ids(user_id, ruled):
-        decision = resolver.product(ProductNode(product_id, store_id, group_id))
-        written += _write([p.user_id == user_id, p.evotor_id == product_id], decision)
+    # The products with a rule of their own, one UPDATE per decision they share (within the scope).
+    for decision, ids in _by_decision((n.id, resolver.product(n)) for n in snap.ruled_nodes).items():
+        written += _write([p.user_id == user_id, *(scope or []), p.evotor_id.in_(ids)], decision)
     return written
 
 
@@ -142,24 +143,41 @@ def _scope(snap: Snapshot, change: RuleChange) -> tuple[list | None, int]:
 
 def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
     """Keep the stored decisions in step with a rule change (``None``: any number of rules changed)."""
-    state = queries.catalog_state(user_id)
+    s = CatalogState
+    fresh = new_snapshot_token()
+    # A new rules half; the catalog half stays, so the kept stores and groups still serve (docs/catalog.md).
+    token = (
+        func.substr(func.coalesce(s.snapshot_token, fresh), 1, CATALOG_HALF, type_=String)
+        + fresh[CATALOG_HALF:]
+    )
+    state = db.session.execute(
+        update(s)
+        .where(s.user_id == user_id)
+        .values(rules_version=s.rules_version + 1, snapshot_token=token)
+        .returning(s.id, s.rules_version, s.decided_version, s.snapshot_token)
+        .execution_options(synchronize_session=False)
+    ).first()
     if state is None:
         return
-    current = state.decided_version == state.rules_version
-    db.session.execute(
-        update(CatalogState)
-        .where(CatalogState.user_id == user_id)
-        .values(rules_version=CatalogState.rules_version + 1, snapshot_token=new_snapshot_token())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(state)
-    snap = load_snapshot(user_id)
+    loaded = db.session.identity_map.get(identity_key(CatalogState, state.id))
+    if loaded is not None:
+        db.session.expire(loaded)
+    # Current before this change (the version moved up by one).
+    current = state.decided_version == state.rules_version - 1
+    snap = load_snapshot(user_id, state)
     scope, size = _scope(snap, change) if change is not None else (None, snap.total.total)
     if not current or size > SYNC_LIMIT:
         # Queued once the request commits, so the task never reads the rules before this change.
         db.session.info.setdefault(_PENDING, set()).add(user_id)
         return
-    recompute(user_id, scope, snap)
+    if scope is not None and change.entity_type == "product":
+        # One product's own rule: only its decision can change, and the engine gives it from its node.
+        node = snap.product_node(change.entity_id)
+        if node is not None:
+            p = CatalogProduct
+            _write([p.user_id == user_id, p.evotor_id == node.id], snap.resolver.product(node))
+    else:
+        recompute(user_id, scope, snap)
     db.session.execute(
         update(CatalogState)
         .where(CatalogState.user_id == user_id)

@@ -101,7 +101,7 @@ def set_filter():
     uid = current_user.id
     entity = queries.get_entity_for_user(uid, entity_type, entity_id) or abort(404)
     before = load_snapshot(uid)
-    rules_service.remember_rules(uid)
+    rules_service.remember_rules(uid, before.rules)
     service.set_filter(uid, entity_type, entity, mode)
     db.session.commit()
     snap = load_snapshot(uid)

@@ -114,11 +114,12 @@ def reset_rules(user_id: int) -> int:
     return result.rowcount
 
 
-def remember_rules(user_id: int) -> None:
-    """Save the user's current rule set as the one «Отменить» goes back to (replacing the older one)."""
+def remember_rules(user_id: int, current: list | None = None) -> None:
+    """Save the user's current rule set as the one «Отменить» goes back to (replacing the older one);
+    ``current`` is that rule set when the caller has just read it (rows or copies with the rule columns)."""
     saved = [
         [r.entity_type, r.entity_id, r.filter_mode, r.entity_name, r.parent_entity_id]
-        for r in queries.rules(user_id)
+        for r in (queries.rules(user_id) if current is None else current)
     ]
     stmt = dialect_insert(db.session, RuleUndo.__table__).values(
         user_id=user_id, rules=saved, saved_at=utcnow()

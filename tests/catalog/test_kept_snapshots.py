@@ -70,3 +70,27 @@ def test_a_kept_store_cannot_be_changed_in_place(app, shop):
         with pytest.raises(AttributeError):
             store.name = "Другое имя"
         assert load_snapshot(shop.id).stores[0].name == store.name
+
+
+def test_a_rule_change_reads_no_store_or_group_again(app, auth_client, shop, ids):
+    """A rule change keeps the catalog half of the token: the toggle and the next page read the rules
+    again, never the stores and groups (a refresh changes both halves: the test above)."""
+    from sqlalchemy import event
+
+    _summary(auth_client)  # kept under the current token
+    with app.app_context():
+        engine = _db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        data = {"entity_type": "product", "entity_id": ids.product("Чизкейк"), "mode": "exclude"}
+        assert auth_client.post("/catalog/filters", data=data).status_code == 200
+        assert _summary(auth_client)[1] == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert any("FROM sync_filters" in s for s in seen)
+    assert not [s for s in seen if "FROM catalog_stores" in s or "FROM catalog_groups" in s]
