@@ -47,9 +47,14 @@ def get_metadata():
     return target_db.metadata
 
 
-# Search index objects the models cannot declare (docs/catalog.md): the SQLite FTS5 table with its shadow
-# tables, and the pg_trgm GIN index. `flask db check` must not ask to drop them.
-UNDECLARED_PREFIXES = ('catalog_products_fts', 'ix_catalog_products_search_trgm')
+# Search index objects the models cannot declare (docs/catalog.md): the SQLite FTS5 tables with their shadow
+# tables, the pg_trgm GIN index and the barcode tokens' GIN index. `flask db check` must not ask to drop them.
+UNDECLARED_PREFIXES = (
+    'catalog_products_fts',
+    'catalog_barcodes_fts',
+    'ix_catalog_products_search_trgm',
+    'ix_catalog_products_barcode_tokens',
+)
 
 
 def include_object(obj, name, type_, reflected, compare_to):

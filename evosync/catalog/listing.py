@@ -7,7 +7,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Integer, case, func, literal, not_, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 
 from evosync.catalog.decisions import Snapshot
 from evosync.catalog.models import CatalogProduct
@@ -114,56 +131,95 @@ class ProductPage:
         return self.rows[-1].id if self.rows else 0
 
 
-def _order(sort: str) -> list:
+def _order(sort: str, entity=CatalogProduct) -> list:
     column, desc = SORT_KEYS[sort]
-    p = CatalogProduct
+    column, ids = getattr(entity, column.key), entity.id
     if desc:
-        return [column.desc().nulls_first(), p.id.desc()]
-    return [column.asc().nulls_last(), p.id.asc()]
+        return [column.desc().nulls_first(), ids.desc()]
+    return [column.asc().nulls_last(), ids.asc()]
 
 
-def _search(query: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(match, exact) of a search: the trigram-indexed substring match, and the exact article/code/barcode."""
+# SQLite's FTS5 tables, kept in step with catalog_products by triggers (docs/catalog.md): the trigram
+# table over the search text, and the words of the barcodes.
+_FTS = table("catalog_products_fts", column("rowid", Integer), column("catalog_products_fts"))
+_BARCODES = table("catalog_barcodes_fts", column("rowid", Integer), column("catalog_barcodes_fts"))
+
+
+def _phrase(fts, text_: str) -> ColumnElement[bool]:
+    """FTS5: ``text_`` as one quoted phrase (a substring, in the trigram table)."""
+    return getattr(fts.c, fts.name).op("MATCH")('"' + text_.replace('"', '""') + '"')
+
+
+def _indexed(needle: str) -> bool:
+    """True when SQLite answers the search from its FTS5 table (three letters make a trigram)."""
+    return len(needle) >= 3 and db.engine.dialect.name == "sqlite"
+
+
+def _user_unindexed(where: list) -> list:
+    """``where`` with its user condition (the first) made unusable as an index on SQLite («+ 0»): SQLite then
+    starts from the (few) FTS matches instead of walking every product of the user and probing them."""
+    return [(CatalogProduct.user_id + 0) == where[0].right, *where[1:]]
+
+
+def _matching(stmt: Select, where: list, needle: str) -> Select:
+    """``stmt`` (over catalog_products) limited to ``where`` and the products whose search text holds
+    ``needle``: the FTS5 trigram table on SQLite, the pg_trgm GIN index on PostgreSQL (one or two letters
+    are too short for any trigram: a scan)."""
     p = CatalogProduct
-    needle = normalise(query)
-    if len(needle) >= 3 and db.engine.dialect.name == "sqlite":
-        # The FTS5 trigram table answers a quoted phrase as a substring match.
-        phrase = '"' + needle.replace('"', '""') + '"'
-        fts = text("SELECT rowid FROM catalog_products_fts WHERE catalog_products_fts MATCH :phrase")
-        match = p.id.in_(fts.bindparams(phrase=phrase).columns(rowid=Integer))
-    else:
-        # PostgreSQL's pg_trgm GIN index serves LIKE; one or two letters are too short for any trigram.
-        match = p.search_text.contains(needle, autoescape=True)
-    raw = query.strip()
-    # Never NULL (NOT of a NULL comparison would drop the row from «the rest»).
-    exact = or_(
-        func.coalesce(p.article_number, "") == raw,
-        func.coalesce(p.code, "") == raw,
-        (literal(" ") + p.barcodes + literal(" ")).contains(f" {raw} ", autoescape=True),
-    )
-    return match, exact
+    if _indexed(needle):
+        return stmt.join(_FTS, _FTS.c.rowid == p.id).where(_phrase(_FTS, needle), *_user_unindexed(where))
+    return stmt.where(*where, p.search_text.contains(needle, autoescape=True))
+
+
+def _exact(where: list, raw: str, order: list) -> list[CatalogProduct]:
+    """The products whose article, code or one of whose barcodes is exactly ``raw``, each an index lookup
+    (docs/catalog.md). Evotor barcodes never contain spaces, so a query with one names none."""
+    p = CatalogProduct
+    lookups = [p.article_number == raw, p.code == raw]
+    token = func.instr(literal(" ") + p.barcodes + literal(" "), f" {raw} ") > 0
+    postgresql_ = db.engine.dialect.name == "postgresql"
+    if postgresql_ and " " not in raw:
+        # The GIN index over the barcode tokens (its very expression, the separator inline).
+        tokens = func.string_to_array(p.barcodes, literal_column("' '"))
+        lookups.append(tokens.op("@>")(cast(postgresql.array([raw]), postgresql.ARRAY(Text))))
+    if postgresql_:
+        # One bitmap scan over the three indexes.
+        return list(db.session.scalars(select(p).where(*where, or_(*lookups)).order_by(*order)))
+    # SQLite plans an OR of index lookups as a scan of the user's products: a union of lookups instead.
+    ids = [select(p.id).where(*where, lookup) for lookup in lookups]
+    if " " not in raw:
+        if any(ch.isalnum() for ch in raw):
+            # The barcodes' FTS5 words: the few products with ``raw``'s words in a barcode, then exactly.
+            found = select(_BARCODES.c.rowid).where(_phrase(_BARCODES, raw))
+            ids.append(select(p.id).where(p.id.in_(found), *_user_unindexed(where), token))
+        else:
+            ids.append(select(p.id).where(*where, token))
+    return list(db.session.scalars(select(p).where(p.id.in_(union_all(*ids))).order_by(*order)))
 
 
 def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]:
-    """One page of a search: exact article/code/barcode matches first, then the rest in the chosen order."""
+    """One page of a search: exact article/code/barcode matches first (a handful, from their indexes), then
+    the other matches in the chosen order."""
     p = CatalogProduct
-    match, exact = _search(query.q)
-    order = _order(query.sort)
+    raw, needle = query.q.strip(), normalise(query.q)
     start = (page - 1) * PER_PAGE
-    if len(normalise(query.q)) >= 3:
-        # Start from the trigram index's matches and sort them, exact matches first: one pass. (Walking the
-        # sort's index instead and filtering is slow when the matches sit at its far end, as «чай» does.)
-        ranked = select(p).where(*where, match).order_by(case((exact, 0), else_=1), *order)
-        return list(db.session.scalars(ranked.limit(PER_PAGE).offset(start)))
-    # Exact matches are few (an article or a barcode names one product or a handful).
-    first = list(db.session.scalars(select(p).where(*where, match, exact).order_by(*order)))
+    first = _exact(where, raw, _order(query.sort))
     rows = first[start : start + PER_PAGE]
-    rest = select(p).where(*where, match, not_(exact)).order_by(*order)
     wanted = PER_PAGE - len(rows)
-    if wanted:
-        rest = rest.limit(wanted).offset(max(0, start - len(first)))
-        rows += list(db.session.scalars(rest))
-    return rows
+    if not wanted:
+        return rows
+    others = [*where, p.id.not_in([row.id for row in first])] if first else where
+    # The matches' ids and sort keys only (narrow rows sort faster), the page's 50 rows joined after.
+    keys = _matching(select(p.id, SORT_KEYS[query.sort][0]), others, needle)
+    if len(needle) >= 3 and db.engine.dialect.name == "postgresql":
+        # OFFSET 0 keeps PostgreSQL sorting the trigram index's matches instead of walking the sort's index
+        # and filtering: slow when the matches sit at its far end, as «чай» does.
+        keys = keys.offset(0)
+    keys = keys.subquery()
+    top = select(keys).order_by(*_order(query.sort, keys.c)).limit(wanted).offset(max(0, start - len(first)))
+    top = top.subquery()
+    rest = select(p).join(top, top.c.id == p.id).order_by(*_order(query.sort, top.c))
+    return rows + list(db.session.scalars(rest))
 
 
 def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, bool]:
@@ -180,7 +236,9 @@ def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, b
         synced = {"": counts.total, "synced": counts.synced, "excluded": counts.total - counts.synced}
         return synced[query.status], False
     cap = SEARCH_COUNT_CAP if query.q else COUNT_CAP
-    capped = select(CatalogProduct.id).where(*where).limit(cap + 1).subquery()
+    ids = select(CatalogProduct.id)
+    ids = _matching(ids, where, normalise(query.q)) if query.q else ids.where(*where)
+    capped = ids.limit(cap + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped)) or 0
     return total, total > cap
 
@@ -223,10 +281,6 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     """Select one page of the user's products matching ``query``; decisions are left to the caller."""
     p = CatalogProduct
     where = [p.user_id == snapshot.user_id]
-    if query.q and len(normalise(query.q)) >= 3 and db.engine.dialect.name == "sqlite":
-        # «+ 0» keeps SQLite from walking every product of the user by the user_id index and probing the
-        # search matches; it starts from the (few) FTS matches instead.
-        where = [(p.user_id + 0) == snapshot.user_id]
     if query.store:
         where.append(p.store_id == query.store)
     if query.group:
@@ -239,8 +293,7 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
         # The first page of a search holds every match (an article, a barcode): nothing left to count.
         total, capped = len(rows), False
     else:
-        counted = [*where, _search(query.q)[0]] if query.q else where
-        total, capped = _total(snapshot, query, counted)
+        total, capped = _total(snapshot, query, where)
     pages = max(1, -(-total // PER_PAGE))
     # Past the counting cap the exact page count is unknown, so any page number is allowed.
     page = query.page if capped else min(query.page, pages)

@@ -113,6 +113,8 @@ class CatalogProduct(db.Model):
                 for sort in ("name_key", "article_number", "price", "quantity")
             )
         ),
+        # A search's exact code match (the article's is the article sort index; barcodes: docs/catalog.md).
+        Index("ix_catalog_products_user_id_code", "user_id", "code"),
         # The group filter, and a recompute's per-group check of the stored decision without reading rows.
         Index(
             "ix_catalog_products_user_id_group_id_decision",

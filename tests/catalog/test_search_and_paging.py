@@ -21,17 +21,21 @@ SEEDED = [
     ("Чай «Ёрш»", "KET-77", "2900000000035"),
     ("чайник", "KET-7", None),
     ("Zebra tea", "ЧАЙ", None),
+    # Two barcodes, the second with letters: an exact match names a whole token, case counts.
+    ("Шампунь", None, ["4601234567890", "Ab-12x"]),
+    # Dearer, and holding both of those inside longer barcodes: first among the matches that are not exact.
+    ("Бальзам", None, ["14601234567890", "xAb-12xx"], 20),
 ]
 
 
 @pytest.fixture
 def seeded(shop, sandbox, refresh):
-    for name, article, barcode in SEEDED:
-        fields = {"name": name, "price": 10}
+    for name, article, barcode, *price in SEEDED:
+        fields = {"name": name, "price": price[0] if price else 10}
         if article:
             fields["article_number"] = article
         if barcode:
-            fields["barcodes"] = [barcode]
+            fields["barcodes"] = barcode if isinstance(barcode, list) else [barcode]
         sandbox.add_product(**fields)
     job = refresh(shop)
     assert job.status == "succeeded", job.message
@@ -67,21 +71,28 @@ def test_search_is_case_insensitive_treats_yo_as_ye_and_equals_the_substring_ora
     assert expected, typed
 
 
-def _oracle(products, typed: str) -> list[int]:
-    """Exact article / code / barcode first, then every other match by the Russian name order."""
+def _sort_key(sort: str):
+    """The products list's order for ``sort`` (ties on id, the same direction; empty values last)."""
+    if sort == "name":
+        return lambda p: (normalise(p.name), p.id)
+    column = {"-price": "price", "article": "article_number"}[sort]
+    if sort.startswith("-"):
+        return lambda p: (-getattr(p, column), -p.id)
+    return lambda p: (getattr(p, column) is None, getattr(p, column) or "", p.id)
+
+
+def _oracle(products, typed: str, sort: str = "name") -> list[int]:
+    """Exact article / code / barcode first, then every other match, each in the chosen order."""
     needle, raw = normalise(typed), typed.strip()
     found = [p for p in products if needle in p.search_text]
 
     def exact(p):
         return raw in (p.article_number, p.code) or raw in p.barcodes.split()
 
-    def by_name(p):
-        return (normalise(p.name), p.id)
-
+    key = _sort_key(sort)
     return [
         p.id
-        for p in sorted(filter(exact, found), key=by_name)
-        + sorted((p for p in found if not exact(p)), key=by_name)
+        for p in sorted(filter(exact, found), key=key) + sorted((p for p in found if not exact(p)), key=key)
     ]
 
 
@@ -93,6 +104,19 @@ def test_exact_article_or_barcode_comes_first_then_the_name_order(db, seeded, ty
         assert [r.id for r in rows] == expected[(page - 1) * 50 : page * 50]
     first = _page(db, seeded.id, q=typed).rows[0].name
     assert first == {"KET-7": "чайник", "2900000000035": "Чай «Ёрш»", "ЧАЙ": "Zebra tea"}.get(typed, first)
+
+
+@pytest.mark.parametrize("sort", ["-price", "article"])
+@pytest.mark.parametrize("typed", ["KET-7", "Ab-12x", "ab-12x", "4601234567890", "чай", "29000000000", "ч"])
+def test_a_search_in_any_order_lists_exact_matches_first_on_both_databases(db, seeded, typed, sort):
+    expected = _oracle(_all(db, seeded.id), typed, sort)
+    assert expected, typed
+    assert [r.id for r in _page(db, seeded.id, q=typed, sort=sort).rows] == expected[:50]
+    shampoo = next(p.id for p in _all(db, seeded.id) if p.name == "Шампунь")
+    if typed in ("Ab-12x", "4601234567890"):
+        assert expected[0] == shampoo  # either barcode, as typed, before the dearer «Бальзам»
+    if typed == "ab-12x":
+        assert shampoo in expected  # a substring match, but not exact: case counts
 
 
 def test_search_page_shows_the_matches(db, auth_client, seeded):
