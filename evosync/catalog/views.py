@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from evosync.catalog import queries, service
+from evosync.catalog import queries, rows, service
 from evosync.catalog.buttons import rule_buttons
 from evosync.catalog.decisions import load_snapshot
 from evosync.catalog.effect import measure, selected
@@ -34,6 +34,10 @@ from evosync.throttles import limit_export, limit_refresh
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 RULES_CHANGED = "catalog-rules-changed"
 bp.add_app_template_global(rule_buttons, "catalog_rule_buttons")
+bp.add_app_template_global(rows.product_rows, "catalog_product_rows")
+bp.add_app_template_global(rows.product_row, "catalog_product_row")
+bp.add_app_template_global(rows.decision_badge, "catalog_decision_badge")
+bp.add_app_template_global(rows.rule_label, "catalog_rule_label")
 
 
 def _job_running(job) -> bool:

@@ -129,6 +129,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["group_label"] = group_label
     app.jinja_env.globals["not_configured"] = R.NOT_CONFIGURED
     app.jinja_env.globals["not_configured_todo"] = R.NOT_CONFIGURED_TODO
-    app.jinja_env.globals["no_rules_row"] = R.NO_RULES_ROW
     app.jinja_env.globals["time_zones"] = ZONES
     app.jinja_env.globals["user_zone"] = user_zone
