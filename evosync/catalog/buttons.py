@@ -7,7 +7,9 @@ the JSON once per row, with plain string formatting; the HTML is the same the ma
 
 from __future__ import annotations
 
-from flask import current_app, g, url_for
+import json
+
+from flask import g, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -19,21 +21,25 @@ MODES = (
 _PRESSED = ' aria-pressed="true"'
 
 
-def _filter_url() -> str:
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=True, sort_keys=True)
+
+
+def filter_url() -> str:
+    """The toggle URL the buttons post to, escaped for an attribute (built once per request)."""
     url = g.get("catalog_filter_url")
     if url is None:
         url = g.catalog_filter_url = str(escape(url_for("catalog.set_filter")))
     return url
 
 
-def rule_buttons(entity_type: str, entity_id: str, own: str | None) -> Markup:
-    """The button group; the button of the row's own rule (or «Сбросить» without one) is pressed."""
-    # HTML-safe JSON (no ' < > & left) with its keys sorted as the tojson filter sorts them; "mode" sorts
-    # last, so each button's value is this object reopened with its mode.
-    ids = htmlsafe_json_dumps(
-        {"entity_id": entity_id, "entity_type": entity_type}, dumps=current_app.json.dumps
-    )
-    head, url = str(ids)[:-1], _filter_url()
+def rule_buttons(entity_type: str, entity_id: str, own: str | None, url: str | None = None) -> Markup:
+    """The button group; the button of the row's own rule (or «Сбросить» without one) is pressed. ``url``
+    is ``filter_url()`` when the caller holds it (a table of rows)."""
+    # HTML-safe JSON (no ' < > & left) with its keys sorted as the tojson filter sorts them (Flask's default
+    # JSON: ASCII, sorted keys); "mode" sorts last, so each button's value is this object reopened with it.
+    ids = htmlsafe_json_dumps({"entity_id": entity_id, "entity_type": entity_type}, dumps=_dumps)
+    head, url = str(ids)[:-1], url or filter_url()
     buttons = []
     for mode, label, style in MODES:
         active = own == mode or (mode == "clear" and own is None)

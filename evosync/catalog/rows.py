@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import current_app, g, render_template, url_for
+from flask import current_app, render_template, url_for
 from markupsafe import Markup, escape
 
-from evosync.catalog.buttons import rule_buttons
+from evosync.catalog.buttons import filter_url, rule_buttons
 from evosync.rules import reasons as R
 from evosync.ui.formats import amount, group_label, rub
 
@@ -61,11 +61,9 @@ def decision_badge(decision, no_rules: bool = False) -> Markup:
     )
 
 
-def _thumb_prefix() -> str:
-    prefix = g.get("catalog_thumb_prefix")
-    if prefix is None:
-        prefix = g.catalog_thumb_prefix = url_for("thumbs.thumb", product_id="-").removesuffix("-")
-    return prefix
+def _urls() -> tuple[str, str]:
+    """(thumbnail URL prefix, toggle URL) of this request, built once."""
+    return url_for("thumbs.thumb", product_id="-").removesuffix("-"), filter_url()
 
 
 def _where(snap, product) -> str:
@@ -77,9 +75,13 @@ def _where(snap, product) -> str:
     return "".join(parts)
 
 
-def product_row(product, snap, verdicts: Callable, effect=None, oob_row: bool = False) -> Markup:
+def product_row(
+    product, snap, verdicts: Callable, effect=None, oob_row: bool = False, urls: tuple[str, str] | None = None
+) -> Markup:
     """One row of the products table; ``verdicts(product)`` gives its (forbidden-goods verdict, name
-    guess), ``effect`` a toggle's «было → станет» note, ``oob_row`` marks it for an out-of-band swap."""
+    guess), ``effect`` a toggle's «было → станет» note, ``oob_row`` marks it for an out-of-band swap;
+    ``urls`` is ``_urls()`` when the caller holds it."""
+    thumbs, toggle = urls or _urls()
     own = snap.own_rule("product", product.evotor_id)
     verdict, guess = verdicts(product)
     note = ""
@@ -93,7 +95,7 @@ def product_row(product, snap, verdicts: Callable, effect=None, oob_row: bool = 
         id=product.id,
         evotor_id=escape(product.evotor_id),
         oob=' hx-swap-oob="true"' if oob_row else "",
-        thumb=escape(_thumb_prefix() + quote(product.evotor_id, safe=_SEGMENT_SAFE)),
+        thumb=escape(thumbs + quote(product.evotor_id, safe=_SEGMENT_SAFE)),
         name=escape(product.name),
         where=_where(snap, product),
         verdict=note,
@@ -103,11 +105,12 @@ def product_row(product, snap, verdicts: Callable, effect=None, oob_row: bool = 
         measure=escape(product.measure_name or ""),
         rule=rule_label(own),
         decision=decision_badge(snap.row_decision(product), not snap.rules),
-        buttons=rule_buttons("product", product.evotor_id, own),
+        buttons=rule_buttons("product", product.evotor_id, own, toggle),
     )
     return Markup(html)  # noqa: S704 -- every variable part is escaped above
 
 
 def product_rows(products, snap, verdicts: Callable) -> Markup:
     """The rows of one products page."""
-    return Markup("".join(product_row(p, snap, verdicts) for p in products))  # noqa: S704 -- rows above
+    urls = _urls()
+    return Markup("".join(product_row(p, snap, verdicts, urls=urls) for p in products))  # noqa: S704 -- rows above
