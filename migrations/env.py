@@ -48,11 +48,12 @@ def get_metadata():
 
 
 # Search index objects the models cannot declare (docs/catalog.md): the SQLite FTS5 tables with their shadow
-# tables, the pg_trgm GIN index and the barcode tokens' GIN index. `flask db check` must not ask to drop them.
+# tables, the pg_trgm GIN indexes and the barcode tokens' GIN index. `flask db check` must not ask to drop them.
 UNDECLARED_PREFIXES = (
     'catalog_products_fts',
     'catalog_barcodes_fts',
     'ix_catalog_products_search_trgm',
+    'ix_catalog_products_search_joined_trgm',
     'ix_catalog_products_barcode_tokens',
 )
 
