@@ -183,20 +183,24 @@ def _matching(stmt: Select, where: list, needle: str) -> Select:
     return stmt.where(*where, *match)
 
 
-def _exact(where: list, raw: str, order: list) -> list[CatalogProduct]:
-    """The products whose article, code or one of whose barcodes is exactly ``raw``, each an index lookup
-    (docs/catalog.md). Evotor barcodes never contain spaces, so a query with one names none."""
+def _exact(where: list, raw: str, needle: str, order: list) -> list[CatalogProduct]:
+    """The matches (search text holding ``needle``) whose article, code or one of whose barcodes is exactly
+    ``raw``, each an index lookup (docs/catalog.md). Evotor barcodes never contain spaces, so a query with
+    one names none."""
     p = CatalogProduct
     lookups = [p.article_number == raw, p.code == raw]
     token = func.instr(literal(" ") + p.barcodes + literal(" "), f" {raw} ") > 0
     postgresql_ = db.engine.dialect.name == "postgresql"
+    # Tested on the few rows found, never an index: an exact key is in the search text, so this only
+    # keeps the two lists of a search (exact, the rest) inside the matches it counts.
+    holds = (func.strpos if postgresql_ else func.instr)(p.search_text, needle) > 0
     if postgresql_ and " " not in raw:
         # The GIN index over the barcode tokens (its very expression, the separator inline).
         tokens = func.string_to_array(p.barcodes, literal_column("' '"))
         lookups.append(tokens.op("@>")(cast(postgresql.array([raw]), postgresql.ARRAY(Text))))
     if postgresql_:
         # One bitmap scan over the three indexes.
-        return list(db.session.scalars(select(p).where(*where, or_(*lookups)).order_by(*order)))
+        return list(db.session.scalars(select(p).where(*where, or_(*lookups), holds).order_by(*order)))
     # SQLite plans an OR of index lookups as a scan of the user's products: a union of lookups instead.
     ids = [select(p.id).where(*where, lookup) for lookup in lookups]
     if " " not in raw:
@@ -206,7 +210,7 @@ def _exact(where: list, raw: str, order: list) -> list[CatalogProduct]:
             ids.append(select(p.id).where(p.id.in_(found), *_user_unindexed(where), token))
         else:
             ids.append(select(p.id).where(*where, token))
-    return list(db.session.scalars(select(p).where(p.id.in_(union_all(*ids))).order_by(*order)))
+    return list(db.session.scalars(select(p).where(p.id.in_(union_all(*ids)), holds).order_by(*order)))
 
 
 def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]:
@@ -215,7 +219,7 @@ def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]
     p = CatalogProduct
     raw, needle = query.q.strip(), normalise(query.q)
     start = (page - 1) * PER_PAGE
-    first = _exact(where, raw, _order(query.sort))
+    first = _exact(where, raw, needle, _order(query.sort))
     rows = first[start : start + PER_PAGE]
     wanted = PER_PAGE - len(rows)
     if not wanted:
