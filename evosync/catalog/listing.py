@@ -172,14 +172,16 @@ def _matching(stmt: Select, where: list, needle: str) -> Select:
     p = CatalogProduct
     if _indexed(needle):
         return stmt.join(_FTS, _FTS.c.rowid == p.id).where(_phrase(_FTS, needle), *_user_unindexed(where))
-    match = [p.search_text.contains(needle, autoescape=True)]
     joined = needle.translate(_WITHOUT_SEPARATORS)
     if joined != needle and len(joined) >= 3 and db.engine.dialect.name == "postgresql":
         # Implied by the match (deleting the same characters from both sides keeps a substring one), and
         # served by the trigram index over the text without separators, whose trigrams span them: far
-        # fewer products to read and reject than the per-word trigrams find (docs/catalog.md).
+        # fewer products to read and reject than the per-word trigrams find (docs/catalog.md). The match
+        # itself is then a strpos, which no index serves, so the planner cannot pick the per-word one.
         text_joined = func.translate(p.search_text, literal_column(f"'{SEPARATORS}'"), literal_column("''"))
-        match.append(text_joined.contains(joined, autoescape=True))
+        match = [text_joined.contains(joined, autoescape=True), func.strpos(p.search_text, needle) > 0]
+    else:
+        match = [p.search_text.contains(needle, autoescape=True)]
     return stmt.where(*where, *match)
 
 

@@ -37,6 +37,9 @@ from evosync.evotor.schemas import Product
 from evosync.extensions import db
 from evosync.goods import forbidden
 from evosync.jobs.locks import hold
+from evosync.rules import Decision, GroupNode, ProductNode, Resolver, StoreNode
+from evosync.rules import queries as rules_queries
+from evosync.rules.queries import to_rules
 
 CHUNK = 1000
 Progress = Callable[[str, "int | None"], None]
@@ -201,9 +204,11 @@ class _ProductWriter(_Writer):
     """Products are compared by the hash of their raw item, so an unchanged one is never parsed or built;
     its (store, group) — for the counts — come from the cached row, equal to what the item would give."""
 
-    def __init__(self, user_id: int, generation: int, group_ids: set[str]) -> None:
+    def __init__(
+        self, user_id: int, generation: int, group_ids: set[str], decide: Callable[[ProductNode], Decision]
+    ) -> None:
         self.model = p = CatalogProduct
-        self.user_id, self.generation, self.group_ids = user_id, generation, group_ids
+        self.user_id, self.generation, self.group_ids, self.decide = user_id, generation, group_ids, decide
         stmt = select(p.evotor_id, p.content_hash, p.store_id, p.group_id).where(p.user_id == user_id)
         # The driver's tuples: 100,000 of them without Row objects.
         self.cached = {
@@ -233,6 +238,10 @@ class _ProductWriter(_Writer):
                 self.changed += 1
             row = _product_row(self.user_id, Product.from_json(item, store_id), self.generation)
             row["content_hash"] = digest
+            # Written with the row, so the recompute after the refresh finds it already right: a first
+            # refresh no longer writes every product twice (docs/catalog.md).
+            decision = self.decide(ProductNode(row["evotor_id"], row["store_id"], row["group_id"]))
+            row.update(syncs=decision.syncs, decision_code=decision.code, decision_source=decision.source_id)
             self.cached[key] = (digest, row["store_id"], row["group_id"])
             self._count(row["store_id"], row["group_id"])
             dirty.append(row)
@@ -244,6 +253,17 @@ class _ProductWriter(_Writer):
             self.in_group[group_id] += 1
         else:
             self.ungrouped[store_id] += 1
+
+
+def _decider(user_id: int, stores: list[dict], groups: list[dict]) -> Callable[[ProductNode], Decision]:
+    """The engine's decision for a product of the catalog being written (its stores and groups, the
+    user's rules): what the stored decision will be."""
+    resolver = Resolver(
+        [StoreNode(s["evotor_id"], s["name"]) for s in stores],
+        [GroupNode(g["evotor_id"], g["store_id"], g["name"], g["parent_id"]) for g in groups],
+        to_rules(rules_queries.rules(user_id)),
+    )
+    return resolver.product
 
 
 def refresh_catalog(user_id: int, client: EvotorClient, progress: Progress) -> RefreshResult:
@@ -274,18 +294,23 @@ def _refresh(user_id: int, client: EvotorClient, progress: Progress) -> RefreshR
     expected = state.product_count or 0
     progress("Загружаем магазины…", 0)
     stores = client.stores()
+    store_rows = [_store_row(user_id, s, i, generation) for i, s in enumerate(stores)]
     store_writer = _Writer(CatalogStore, user_id)
-    store_writer.write([_store_row(user_id, s, i, generation) for i, s in enumerate(stores)])
+    store_writer.write(store_rows)
     group_writer = _Writer(CatalogGroup, user_id)
+    group_rows: list[dict] = []
     for index, store in enumerate(stores, 1):
         progress(f"Загружаем группы магазина {index} из {len(stores)}…", 0)
-        groups = client.product_groups(store.id)
-        group_writer.write([_group_row(user_id, g, i, generation) for i, g in enumerate(groups)])
+        groups = [
+            _group_row(user_id, g, i, generation) for i, g in enumerate(client.product_groups(store.id))
+        ]
+        group_writer.write(groups)
+        group_rows += groups
     group_ids = group_writer.seen
     # The products' pages are thousands of acyclic dicts freed as they go: a cyclic collection would only
     # walk the 100,000 cached entries again and again.
     with gc_paused():
-        products = _ProductWriter(user_id, generation, group_ids)
+        products = _ProductWriter(user_id, generation, group_ids, _decider(user_id, store_rows, group_rows))
         for index, store in enumerate(stores, 1):
             for chunk in _chunks(client.iter_product_items(store.id), CHUNK):
                 products.write_items(chunk, store.id)

@@ -151,3 +151,21 @@ def test_a_refresh_stores_decisions_for_new_products(db, shop, ids, sandbox, ref
     db.session.expire_all()
     assert stored.is_current(shop.id)
     assert _stored(db, shop.id) == _engine(shop.id)
+
+
+def test_a_refresh_writes_new_products_with_their_decisions(db, shop, ids, sandbox, refresh, monkeypatch):
+    """The recompute that follows a refresh finds the new and changed products already decided: a first
+    refresh of a big catalog writes each product once, not once more for its decision."""
+    rules_service.set_rule(shop.id, "group", ids.group("Кофе"), "include")
+    db.session.commit()
+    _settle(db, shop.id)
+    written = []
+    real = stored.recompute_all
+    monkeypatch.setattr(stored, "recompute_all", lambda user_id: written.append(real(user_id)) or written[-1])
+    sandbox.add_product(name="Ещё один новый товар", price=7)
+    sandbox.set_product(sandbox.product_id(1), price=123)
+    assert refresh(shop).status == "succeeded"
+    db.session.expire_all()
+    assert written == [0]  # it ran (a product changed) and had nothing left to write
+    assert stored.is_current(shop.id)
+    assert _stored(db, shop.id) == _engine(shop.id)
