@@ -42,8 +42,9 @@ def page(page, request):
         path = page.url.split("//", 1)[-1].split("/", 1)[-1] or "home"
         name = f"{test}--{next(counter):02d}-{_slug(label or path)}.png"
         target = SCREENSHOTS / name
-        # caret="initial": hiding the caret injects a style the CSP blocks (a false CSP violation).
-        page.screenshot(path=str(target), full_page=True, caret="initial")
+        # caret="initial": hiding the caret injects a style the CSP blocks (a false CSP violation). A
+        # full-page capture under a loaded machine once took over the pages' 10-s default: it gets 30 s.
+        page.screenshot(path=str(target), full_page=True, caret="initial", timeout=30_000)
         return target
 
     def on_load(_page) -> None:
