@@ -15,8 +15,9 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, String, event, func, or_, select, update
+from sqlalchemy import ColumnElement, String, case, event, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from evosync.bulk import driver_rows, gc_paused
@@ -57,6 +58,18 @@ def _write(where: list, decision: Decision) -> int:
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(stmt).rowcount or 0
+
+
+def _show_loaded(user_id: int, product_id: str, decision: Decision) -> None:
+    """Give a loaded row of this product (a toggle's own) the decision just written, as if read again."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, CatalogProduct) and obj.user_id == user_id and obj.evotor_id == product_id:
+            for key, value in (
+                ("syncs", decision.syncs),
+                ("decision_code", decision.code),
+                ("decision_source", decision.source_id),
+            ):
+                set_committed_value(obj, key, value)
 
 
 def _by_decision(items: Iterable[tuple[str, Decision]]) -> dict[Decision, list[str]]:
@@ -150,10 +163,13 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
         func.substr(func.coalesce(s.snapshot_token, fresh), 1, CATALOG_HALF, type_=String)
         + fresh[CATALOG_HALF:]
     )
+    # Decisions current before this change stay marked current: this request writes what the change alters
+    # (one transaction), unless the change is big and goes to the queue — then the mark is taken back.
+    still_decided = case((s.decided_version == s.rules_version, s.rules_version + 1), else_=s.decided_version)
     state = db.session.execute(
         update(s)
         .where(s.user_id == user_id)
-        .values(rules_version=s.rules_version + 1, snapshot_token=token)
+        .values(rules_version=s.rules_version + 1, snapshot_token=token, decided_version=still_decided)
         .returning(s.id, s.rules_version, s.decided_version, s.snapshot_token)
         .execution_options(synchronize_session=False)
     ).first()
@@ -162,11 +178,16 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
     loaded = db.session.identity_map.get(identity_key(CatalogState, state.id))
     if loaded is not None:
         db.session.expire(loaded)
-    # Current before this change (the version moved up by one).
-    current = state.decided_version == state.rules_version - 1
     snap = load_snapshot(user_id, state)
     scope, size = _scope(snap, change) if change is not None else (None, snap.total.total)
-    if not current or size > SYNC_LIMIT:
+    if not snap.decided or size > SYNC_LIMIT:
+        if snap.decided:
+            db.session.execute(
+                update(s)
+                .where(s.user_id == user_id, s.rules_version == state.rules_version)
+                .values(decided_version=state.rules_version - 1)
+                .execution_options(synchronize_session=False)
+            )
         # Queued once the request commits, so the task never reads the rules before this change.
         db.session.info.setdefault(_PENDING, set()).add(user_id)
         return
@@ -175,15 +196,11 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
         node = snap.product_node(change.entity_id)
         if node is not None:
             p = CatalogProduct
-            _write([p.user_id == user_id, p.evotor_id == node.id], snap.resolver.product(node))
+            decision = snap.resolver.product(node)
+            _write([p.user_id == user_id, p.evotor_id == node.id], decision)
+            _show_loaded(user_id, node.id, decision)
     else:
         recompute(user_id, scope, snap)
-    db.session.execute(
-        update(CatalogState)
-        .where(CatalogState.user_id == user_id)
-        .values(decided_version=CatalogState.rules_version)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def product_decisions(snapshot: Snapshot) -> dict[str, Decision]:

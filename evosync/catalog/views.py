@@ -107,12 +107,13 @@ def set_filter():
     before = load_snapshot(uid)
     rules_service.remember_rules(uid, before.rules)
     service.set_filter(uid, entity_type, entity, mode)
-    db.session.commit()
     snap = load_snapshot(uid)
     effect = measure(before, snap, entity_type, entity, mode)
     # Store toggles happen on the stores page, which also lists the rules: that list is swapped too.
     missing = service.missing_rule_ids(uid, snap.rules) if entity_type == "store" else set()
-    return render_template(
+    # Rendered from this transaction's rows, then committed: after a commit every loaded row would be read
+    # again (a new transaction) for what is already known; a failed commit answers its error instead.
+    html = render_template(
         "catalog/_toggled.html",
         snap=snap,
         effect=effect,
@@ -121,6 +122,8 @@ def set_filter():
         reload_url=_current_catalog_url(),
         missing_rules=missing,
     )
+    db.session.commit()
+    return html
 
 
 def _current_catalog_url() -> str:

@@ -16,6 +16,21 @@ def sync_config(user_id: int) -> SyncConfig | None:
     return db.session.scalar(select(SyncConfig).where(SyncConfig.user_id == user_id))
 
 
+def config_and_mode(user_id: int, entity_type: str, entity_id: str) -> tuple[int, str | None] | None:
+    """(config id, the entity's rule mode or None) in one read; None when the user has no config yet."""
+    rule = (
+        (SyncFilter.sync_config_id == SyncConfig.id)
+        & (SyncFilter.entity_type == entity_type)
+        & (SyncFilter.entity_id == entity_id)
+    )
+    row = db.session.execute(
+        select(SyncConfig.id, SyncFilter.filter_mode)
+        .outerjoin(SyncFilter, rule)
+        .where(SyncConfig.user_id == user_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def rules_select(user_id: int) -> Select:
     """The select of all the user's filter rules, oldest first."""
     return select(SyncFilter).join(SyncConfig).where(SyncConfig.user_id == user_id).order_by(SyncFilter.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from evosync.db import dialect_insert, utcnow
 from evosync.extensions import db
@@ -66,14 +66,16 @@ def set_rule(
     One upsert (or one delete) per call, so concurrent toggles of the same row never collide on the
     unique (sync_config_id, entity_type, entity_id) constraint.
     """
-    config = get_or_create_config(user_id)
+    # The stamp's upsert first: it locks the user's rule set, so concurrent changes take turns and each
+    # reads the mode the one before it committed.
+    mark_rules_changed(user_id)
+    found = queries.config_and_mode(user_id, entity_type, entity_id)
+    config_id, old = found if found is not None else (get_or_create_config(user_id).id, None)
     key = (
-        SyncFilter.sync_config_id == config.id,
+        SyncFilter.sync_config_id == config_id,
         SyncFilter.entity_type == entity_type,
         SyncFilter.entity_id == entity_id,
     )
-    mark_rules_changed(user_id)
-    old = db.session.scalar(select(SyncFilter.filter_mode).where(*key))
     new = None if mode == "clear" else mode
     if mode == "clear":
         db.session.execute(delete(SyncFilter).where(*key))
@@ -84,7 +86,7 @@ def set_rule(
             "parent_entity_id": parent_id,
         }
         stmt = dialect_insert(db.session, SyncFilter.__table__).values(
-            sync_config_id=config.id, entity_type=entity_type, entity_id=entity_id, **values
+            sync_config_id=config_id, entity_type=entity_type, entity_id=entity_id, **values
         )
         db.session.execute(
             stmt.on_conflict_do_update(

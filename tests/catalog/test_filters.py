@@ -67,6 +67,23 @@ def test_product_row_shows_the_decision_of_its_group(auth_client, shop, ids):
     assert "исключён: группа «Десерты» исключена" in html
 
 
+def test_a_product_toggle_answers_its_row_with_the_new_decision(auth_client, shop, ids, db):
+    from evosync.catalog.models import CatalogProduct
+
+    cake = ids.product("Чизкейк")
+    _post(auth_client, "store", ids.store(1), "include")
+    # The answer is rendered before the commit, from the row the toggle loaded: it shows what was written.
+    for mode, syncs, reason in (("exclude", "no", "исключён: товар исключён"), ("clear", "yes", None)):
+        html = _post(auth_client, "product", cake, mode).get_data(as_text=True)
+        row = html[: html.index("</tr>")]
+        assert f'data-id="{cake}"' in row and f'data-syncs="{syncs}"' in row, row
+        if reason:
+            assert reason in row
+        db.session.expire_all()
+        stored = db.session.scalar(select(CatalogProduct.syncs).where(CatalogProduct.evotor_id == cake))
+        assert stored is (syncs == "yes")
+
+
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
