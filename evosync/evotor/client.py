@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+import orjson
 import requests
 
 from evosync.http_guard import (
@@ -69,6 +70,14 @@ def _reset_seconds(resp: requests.Response) -> float | None:
 
 
 def _decode(resp: requests.Response, path: str, parse_float) -> Any:
+    """The body's JSON. ``parse_float=float`` is the fast path (orjson, about 2.5 times the stdlib's speed)
+    for the product pages; a body orjson refuses (it is stricter: lone surrogates, NaN, integers past
+    64 bits) is read by the stdlib as before, so what Evotor may send is never narrowed."""
+    if parse_float is float:
+        try:
+            return orjson.loads(resp.content)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(resp.content, parse_float=parse_float)
     except ValueError:
@@ -252,14 +261,17 @@ class EvotorClient:
             yield Product.from_json(item, store_id)
 
     def iter_product_items(self, store_id: str, since_ms: int | None = None) -> Iterator[dict[str, Any]]:
-        """Yield every product of a store as its raw JSON item (numbers with a fraction as their text).
+        """Yield every product of a store as its raw JSON item (numbers with a fraction as floats).
 
         ``Product.from_json(item, store_id)`` reads one; the next page is fetched while the caller works
         through the current one. For callers that can skip unchanged items without parsing them whole.
+        A float carries Evotor's prices and quantities exactly: they have at most 9 significant digits
+        (7 + 2 for a price), and a decimal of up to 15 reads back from its float as written
+        (``schemas.parse_decimal`` goes through ``str``; docs/catalog.md).
         """
         path = f"/stores/{quote(store_id, safe='')}/products"
         params = {"since": since_ms} if since_ms is not None else None
-        for item in self._pages(path, params, prefetch=True, parse_float=str):
+        for item in self._pages(path, params, prefetch=True, parse_float=float):
             if "id" in item:
                 yield item
 

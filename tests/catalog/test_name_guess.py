@@ -116,13 +116,17 @@ def test_the_export_gives_every_row_the_verdict_classify_gives_its_name(
 
 def test_the_product_hash_carries_the_name_rules_fingerprint(monkeypatch):
     item = {"id": "p1", "name": VAPE, "price": 500}
-    before = refresh_module.item_hash(item, "s1")
-    assert refresh_module.item_hash(item, "s1") == before
+    before = refresh_module.item_hasher("s1")(item)
+    assert refresh_module.item_hasher("s1")(item) == before
+    assert refresh_module.item_hasher("s2")(item) != before  # the store is hashed too
     patterns = (*forbidden.NAME_PATTERNS[:-1], (r"\bпиво\b", "пиво"))
     assert forbidden.rules_fingerprint(patterns, forbidden._HARMLESS.pattern) != forbidden.NAME_RULES_VERSION
     assert forbidden.rules_fingerprint(forbidden.NAME_PATTERNS, "") != forbidden.NAME_RULES_VERSION
     monkeypatch.setattr(forbidden, "NAME_RULES_VERSION", "changed")
-    assert refresh_module.item_hash(item, "s1") != before
+    assert refresh_module.item_hasher("s1")(item) != before
+    # An item only the stdlib reads (an integer past 64 bits) is hashed too, and told apart.
+    huge = {**item, "code": 2**70}
+    assert refresh_module.item_hasher("s1")(huge) != refresh_module.item_hasher("s1")({**item, "code": 2**69})
 
 
 def test_a_release_with_new_name_rules_recomputes_every_stored_guess(shop, db, sandbox, refresh, monkeypatch):

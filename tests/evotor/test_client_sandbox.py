@@ -129,3 +129,12 @@ def test_token_never_in_urls_of_the_request_log(sandbox, evotor, evotor_token):
     assert rows
     for row in rows:
         assert evotor_token not in str(row.get("path", "")) and evotor_token not in str(row.get("url", ""))
+
+
+def test_prices_and_quantities_arrive_exact_through_the_fast_decoder(sandbox, evotor):
+    # The product pages are decoded with orjson (fractions as floats): Evotor's widest price (7 + 2 digits)
+    # and a three-decimal weight read back exactly.
+    pid = sandbox.product_id(1)
+    sandbox.set_product(pid, price=9999999.99, quantity=0.125, cost_price=1234567.01)
+    [product] = [p for p in evotor.products(STORE_1) if p.id == pid]
+    assert (product.price, product.quantity) == (Decimal("9999999.99"), Decimal("0.125"))
