@@ -187,10 +187,11 @@ class EvotorClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _get_json(self, path: str, params: dict[str, Any] | None = None, parse_float=Decimal) -> Any:
-        """GET a path under the base URL; decode JSON with Decimal numbers (prices must not go via float).
+        """GET a path under the base URL; decode JSON with Decimal numbers.
 
-        ``parse_float=str`` keeps fractional numbers as their exact JSON text (a third of the decoding
-        time of Decimal); ``schemas.parse_decimal`` turns that text into the same Decimal.
+        ``parse_float=float`` is the product pages' fast path (orjson): Evotor's prices and quantities are
+        short enough for a float to carry them exactly, and ``schemas.parse_decimal`` turns one into the
+        Decimal it was written as (docs/catalog.md).
         """
         return _decode(self._get(f"{self.base_url}{path}", params), path, parse_float)
 
