@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 
 from evosync.bulk import driver_batches
 from evosync.catalog.decisions import Snapshot
@@ -57,6 +57,27 @@ def number(value: Decimal | float | str | None) -> str:
     return text.replace(".", ",")
 
 
+def line_writer() -> Callable[[tuple[str, ...]], str]:
+    """A function giving one CSV row of text cells as the export's dialect writes it (``;``, CRLF, quotes
+    only where needed). Most rows need no quoting: those are joined directly, at a quarter of the csv
+    module's cost per row; a row with a ``;``, ``"`` or line break in a cell goes through ``csv.writer``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def line(cells: tuple[str, ...]) -> str:
+        text = ";".join(cells)
+        # (A lone empty cell is quoted by the csv module, so an empty text goes there too.)
+        plain = text and text.count(";") == len(cells) - 1
+        if plain and '"' not in text and "\n" not in text and "\r" not in text:
+            return text + "\r\n"
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cells)
+        return buffer.getvalue()
+
+    return line
+
+
 def group_paths(snapshot: Snapshot) -> dict[str, str]:
     """«Parent / Child» path of every known group."""
     resolver = snapshot.resolver
@@ -77,10 +98,8 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     The rows stream from the driver's cursor (a server-side one on PostgreSQL) as plain tuples; the store,
     group path and decision columns are built once per (store, group, stored decision) and reused.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    yield "\ufeff"
-    writer.writerow(HEADER)
+    line = line_writer()
+    yield "\ufeff" + line(HEADER)
     current = snapshot.decided
     ruled = {r.entity_id for r in snapshot.rules if r.entity_type == "product"}
     cells = _Cells(snapshot, current)
@@ -89,9 +108,10 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
     batches = driver_batches(db.session, _export_query(snapshot.user_id), BATCH)
     # Local names: this loop runs once per product. Quantities repeat a lot: their cells are cached. The
     # forbidden-goods verdict comes from the name guess the refresh stored: no name pattern runs here.
-    fixed_for, writerow, starts, quantities = cells.fixed, writer.writerow, _STARTS, {}
+    fixed_for, starts, quantities = cells.fixed, _STARTS, {}
     classify = forbidden.classify_stored
     for batch in batches:
+        lines = []
         for pid, store, group, name, article, barcodes, price, qty, unit, code, source, kind, guess in batch:
             fixed = fixed_for(pid, store, group, code, source, pid in ruled)
             syncs, reason = _sync_columns(fixed, classify(kind, guess, pid in allowed))
@@ -100,25 +120,24 @@ def csv_lines(snapshot: Snapshot) -> Iterator[str]:
             quantity = quantities.get(qty)
             if quantity is None:
                 quantity = quantities[qty] = number(qty)
-            writerow(
-                (
-                    fixed[0],
-                    fixed[1],
-                    "'" + name if name[:1] in starts else name,
-                    "'" + pid if pid[:1] in starts else pid,
-                    "'" + article if article[:1] in starts else article,
-                    neutralise(barcodes.replace(" ", ", ")),
-                    number(price),
-                    quantity,
-                    "'" + unit if unit[:1] in starts else unit,
-                    syncs,
-                    reason,
+            lines.append(
+                line(
+                    (
+                        fixed[0],
+                        fixed[1],
+                        "'" + name if name[:1] in starts else name,
+                        "'" + pid if pid[:1] in starts else pid,
+                        "'" + article if article[:1] in starts else article,
+                        neutralise(barcodes.replace(" ", ", ")),
+                        price,
+                        quantity,
+                        "'" + unit if unit[:1] in starts else unit,
+                        syncs,
+                        reason,
+                    )
                 )
             )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+        yield "".join(lines)
 
 
 _STARTS = frozenset(FORMULA_STARTS)
@@ -126,10 +145,16 @@ _STARTS = frozenset(FORMULA_STARTS)
 
 def _export_query(user_id: int):
     p = CatalogProduct
-    price, quantity = p.price, p.quantity
+    quantity = p.quantity
     if db.session.get_bind().dialect.name == "postgresql":
         # The numeric's own text ("149.9000"): what number() makes of its Decimal, without building one.
-        price, quantity = cast(price, Text), cast(quantity, Text)
+        quantity, fixed = cast(quantity, Text), cast(p.price, Text)
+    else:
+        # The driver's float at the column's four places, as number() formats it.
+        fixed = func.printf("%.4f", p.price)
+    # The price cell itself, as number() writes it (most prices differ: no cache serves them): a scale-4
+    # text always has its point, so trailing zeros and then a bare point go, and the point becomes a comma.
+    price = func.replace(func.rtrim(func.rtrim(fixed, "0"), "."), ".", ",")
     columns = (p.evotor_id, p.store_id, p.group_id, p.name, p.article_number, p.barcodes, price)
     more = (quantity, p.measure_name, p.decision_code, p.decision_source, p.type, p.name_guess)
     return select(*columns, *more).where(p.user_id == user_id).order_by(p.id)

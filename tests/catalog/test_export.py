@@ -55,6 +55,34 @@ def test_formula_cells_are_neutralised(auth_client, shop, sandbox, refresh):
         assert bad not in names
 
 
+def test_price_cells_are_written_as_number_writes_them(auth_client, shop, sandbox, refresh, db):
+    # The price cell is formatted in SQL (a scale-4 text, trailing zeros and point dropped, a comma), which
+    # must give what number() gives for the stored price, on both databases.
+    written = {
+        "0": 0, "5": 5, "149,9": 149.9, "9999999,99": 9999999.99, "0,01": 0.01, "100,1": 100.1, "1234,5": 1234.5,
+    }  # fmt: skip
+    names = {f"Цена {cell}": cell for cell in written}
+    for name, cell in names.items():
+        sandbox.add_product(name=name, price=written[cell])
+    refresh(shop)
+    rows = _rows(auth_client.get("/catalog/export.csv"))
+    price_at = rows[0].index("Цена")
+    by_name = {r[2]: r[price_at] for r in rows[1:]}
+    assert {name: by_name[name] for name in names} == names
+    stored = dict(db.session.execute(select(CatalogProduct.evotor_id, CatalogProduct.price)).all())
+    assert all(r[price_at] == number(stored[r[3]]) for r in rows[1:])
+
+
+def test_rows_with_separators_or_quotes_are_quoted_as_the_csv_module_quotes_them():
+    from evosync.catalog.export import line_writer
+
+    line = line_writer()
+    for cells in [("a", "b"), ("a;b", "c"), ('say "hi"', ""), ("two\nlines", "x"), ("cr\r", "y"), ("", "")]:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(cells)
+        assert line(cells) == buffer.getvalue(), cells
+
+
 def test_neutralise_and_number_helpers():
     assert neutralise("Чай") == "Чай"
     assert neutralise("=1") == "'=1"

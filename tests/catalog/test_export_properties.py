@@ -33,3 +33,13 @@ def test_cells_are_neutralised_and_round_trip_through_the_export_dialect(cells):
         else:
             assert written == original
         assert not written.startswith(("=", "+", "-", "@", "\t", "\r", "\x00"))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=11))
+def test_a_joined_row_is_what_the_csv_module_writes(cells):
+    from evosync.catalog.export import line_writer
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(cells)
+    assert line_writer()(tuple(cells)) == buffer.getvalue()

@@ -33,7 +33,9 @@ def test_fractions_read_as_floats_give_their_written_decimals():
     body = b'{"price": 1234567.89, "quantity": 0.001, "cost": 100.123, "whole": 5}'
     decoded = _decode(_answer(body), "/products", float)
     exact = json.loads(body, parse_float=str)
-    assert {k: parse_decimal(v) for k, v in decoded.items()} == {k: parse_decimal(v) for k, v in exact.items()}
+    assert {k: parse_decimal(v) for k, v in decoded.items()} == {
+        k: parse_decimal(v) for k, v in exact.items()
+    }
 
 
 def test_non_json_is_a_bad_response():
