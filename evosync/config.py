@@ -158,7 +158,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     _choose_mail_backend(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         engine = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        engine.setdefault("pool_pre_ping", True)
+        # No SELECT 1 per checkout: the pool's checkout hook sees a connection the server closed by its
+        # socket (evosync/db.py), without a round trip.
+        engine.setdefault("pool_pre_ping", False)
         # Timestamps come back in UTC whatever the server's or role's TimeZone setting says.
         idle_ms = int(app.config["DB_IDLE_TRANSACTION_SECONDS"]) * 1000
         options = f"-c timezone=UTC -c idle_in_transaction_session_timeout={idle_ms}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,6 +64,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
+
+
+@event.listens_for(Pool, "checkout")
+def _server_still_there(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Hand out a PostgreSQL connection only if the server has not closed it, without a round trip.
+
+    An idle connection has nothing to read; when the server ends it (a restart, an administrator, an idle
+    timeout) it sends its error and closes, so the socket turns readable. Such a connection is refused here
+    and the pool opens a new one: what ``pool_pre_ping`` guards against, for a poll instead of a
+    ``SELECT 1`` on every request (docs/reliability.md, E2c)."""
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise exc.DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise exc.DisconnectionError("the server closed the connection")
 
 
 def dialect_insert(session, table):

@@ -50,3 +50,39 @@ def test_a_postgresql_session_left_idle_in_a_transaction_is_ended(app_config, ba
             with pytest.raises(Exception, match=r"idle-in-transaction timeout"):
                 frozen.execute(text("SELECT 1"))
         _db.engine.dispose()
+
+
+def test_a_connection_the_server_closed_is_replaced_without_an_error(app, app_config, backend):
+    """A PostgreSQL restart or an administrator ends the pooled sessions: the next requests still answer,
+    from new connections (the pool's checkout sees the closed socket; no SELECT 1 per request)."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no server to close a connection")
+    from evosync import create_app
+    from evosync.auth.service import create_user
+    from evosync.extensions import db as _db
+
+    own = create_app(
+        app_config
+    )  # its own pool, used by nothing but this test's requests (``app``: the schema)
+    assert own.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    with own.app_context():
+        create_user("pool@example.ru", "pool pass phrase")
+        _db.session.commit()
+        engine = _db.engine
+    client = own.test_client()
+    client.post("/login", data={"email": "pool@example.ru", "password": "pool pass phrase"})
+    assert client.get("/catalog/products").status_code == 200
+    mine = {record.dbapi_connection.info.backend_pid for record in list(engine.pool._pool.queue)}
+    assert mine  # the requests' connections are back in the pool, idle
+    import psycopg
+
+    with psycopg.connect(
+        engine.url.set(drivername="postgresql").render_as_string(False), autocommit=True
+    ) as admin:
+        for pid in mine:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    time.sleep(0.2)  # the server's goodbye reaches the sockets
+    for _ in range(3):
+        assert client.get("/catalog/products").status_code == 200
+    with own.app_context():
+        _db.engine.dispose()
