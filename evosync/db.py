@@ -78,8 +78,10 @@ def _server_still_there(dbapi_connection, connection_record, connection_proxy) -
         return
     if dbapi_connection.closed or dbapi_connection.broken:
         raise exc.DisconnectionError("the connection is closed")
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    if readable:
+    # poll, not select: a busy process may hold file descriptors past select's 1,024.
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    if poller.poll(0):  # readable, hung up or in error: the server has ended this session
         raise exc.DisconnectionError("the server closed the connection")
 
 

@@ -85,8 +85,9 @@ def search_text(*parts: str | None) -> str:
 
 # Bump when the derived columns (search text, name key, name guess) or the hashed form change: the next
 # refresh then rewrites every row once. "5": the stored name guess (name_guess), filled for existing catalogs
-# by that one full rewrite; "6": items read and hashed with orjson (fractions as floats, not their text). A product's hash also carries NAME_RULES_VERSION (the fingerprint of the name
-# patterns, evosync/goods/forbidden.py), so a release that changes the patterns recomputes every stored guess.
+# by that one full rewrite; "6": items read and hashed with orjson (fractions as floats, not their text).
+# A product's hash also carries NAME_RULES_VERSION (the fingerprint of the name patterns,
+# evosync/goods/forbidden.py), so a release that changes the patterns recomputes every stored guess.
 HASH_VERSION = "6"
 
 
