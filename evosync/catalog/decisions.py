@@ -56,6 +56,9 @@ class Snapshot:
     # True when every product's stored decision reflects these rules (docs/catalog.md).
     decided: bool = False
     _stored: dict[tuple[str, str | None], Decision] = field(default_factory=dict, repr=False, compare=False)
+    # The state row it was loaded from (None without one): a rule change in the same transaction gives
+    # that row its new token and versions, so the snapshot after the change loads from it without a read.
+    state: object | None = field(default=None, repr=False, compare=False)
 
     def row_decision(self, product: CatalogProduct) -> Decision:
         """A product row's decision: its stored one when current (no rules walk per row), else the engine's."""
@@ -193,7 +196,7 @@ def load_snapshot(user_id: int, state=None) -> Snapshot:
         if token:
             _remembered.put((user_id, token), parts)
     decided = state is not None and state.decided_version == state.rules_version
-    return Snapshot(user_id, *parts, decided)
+    return Snapshot(user_id, *parts, decided, state=state)
 
 
 @dataclass

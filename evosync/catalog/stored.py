@@ -60,6 +60,18 @@ def _write(where: list, decision: Decision) -> int:
     return db.session.execute(stmt).rowcount or 0
 
 
+def _show_state(loaded: CatalogState | None, rules_version: int, decided_version: int, token: str) -> None:
+    """Give the loaded state row (if any) the versions and token this transaction wrote."""
+    if loaded is None:
+        return
+    for key, value in (
+        ("rules_version", rules_version),
+        ("decided_version", decided_version),
+        ("snapshot_token", token),
+    ):
+        set_committed_value(loaded, key, value)
+
+
 def _show_loaded(user_id: int, product_id: str, decision: Decision) -> None:
     """Give a loaded row of this product (a toggle's own) the decision just written, as if read again."""
     for obj in list(db.session.identity_map.values()):
@@ -175,9 +187,10 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
     ).first()
     if state is None:
         return
+    # A loaded state row takes the values just written (the UPDATE holds the row until the commit), so a
+    # snapshot loaded from it after this change needs no read (the toggle's answer: docs/catalog.md).
     loaded = db.session.identity_map.get(identity_key(CatalogState, state.id))
-    if loaded is not None:
-        db.session.expire(loaded)
+    _show_state(loaded, state.rules_version, state.decided_version, state.snapshot_token)
     snap = load_snapshot(user_id, state)
     scope, size = _scope(snap, change) if change is not None else (None, snap.total.total)
     if not snap.decided or size > SYNC_LIMIT:
@@ -188,6 +201,7 @@ def on_rules_changed(user_id: int, change: RuleChange | None) -> None:
                 .values(decided_version=state.rules_version - 1)
                 .execution_options(synchronize_session=False)
             )
+            _show_state(loaded, state.rules_version, state.rules_version - 1, state.snapshot_token)
         # Queued once the request commits, so the task never reads the rules before this change.
         db.session.info.setdefault(_PENDING, set()).add(user_id)
         return

@@ -107,7 +107,7 @@ def set_filter():
     before = load_snapshot(uid)
     rules_service.remember_rules(uid, before.rules)
     service.set_filter(uid, entity_type, entity, mode)
-    snap = load_snapshot(uid)
+    snap = load_snapshot(uid, before.state)  # the state row the change has just updated
     effect = measure(before, snap, entity_type, entity, mode)
     # Store toggles happen on the stores page, which also lists the rules: that list is swapped too.
     missing = service.missing_rule_ids(uid, snap.rules) if entity_type == "store" else set()

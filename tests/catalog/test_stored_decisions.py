@@ -142,6 +142,28 @@ def test_a_change_too_big_for_the_request_goes_to_the_queue_and_the_pages_stay_r
     assert _stored(db, shop.id) == _engine(shop.id)
 
 
+SYNC_LIMIT_BIG = 10**9
+
+
+def test_within_its_transaction_a_change_shows_on_the_loaded_state(db, shop, ids, monkeypatch):
+    # The toggle answers from the state row it loaded before the change: that row must carry the change's
+    # token and versions — current for a change written in the request, stale for one sent to the queue.
+    _settle(db, shop.id)
+    for limit, decided in ((SYNC_LIMIT_BIG, True), (0, False)):
+        monkeypatch.setattr(stored, "SYNC_LIMIT", limit)
+        before = load_snapshot(shop.id)
+        assert before.decided and before.state is not None
+        mode = "exclude" if decided else "include"
+        rules_service.set_rule(shop.id, "group", ids.group("Напитки"), mode, "Напитки", ids.store(1))
+        after = load_snapshot(shop.id, before.state)
+        assert after.state is before.state and after.decided is decided
+        assert after.own_rule("group", ids.group("Напитки")) == mode  # the new rules, not the kept ones
+        db.session.commit()
+        db.session.expire_all()
+        assert stored.is_current(shop.id) is decided
+        _settle(db, shop.id)
+
+
 def test_a_refresh_stores_decisions_for_new_products(db, shop, ids, sandbox, refresh):
     rules_service.set_rule(shop.id, "group", ids.group("Кофе"), "include")
     db.session.commit()
