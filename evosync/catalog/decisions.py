@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from sqlalchemy import ColumnElement, Select, and_, false, inspect, not_, or_, select, true
 
 from evosync.catalog import queries
-from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogStore, catalog_half
+from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore, catalog_half
 from evosync.extensions import db
 from evosync.lru import LRU
 from evosync.rules import Counts, Decision, Evaluation, GroupNode, ProductNode, Resolver, StoreNode
@@ -58,7 +58,7 @@ class Snapshot:
     _stored: dict[tuple[str, str | None], Decision] = field(default_factory=dict, repr=False, compare=False)
     # The state row it was loaded from (None without one): a rule change in the same transaction gives
     # that row its new token and versions, so the snapshot after the change loads from it without a read.
-    state: object | None = field(default=None, repr=False, compare=False)
+    state: CatalogState | None = field(default=None, repr=False, compare=False)
 
     def row_decision(self, product: CatalogProduct) -> Decision:
         """A product row's decision: its stored one when current (no rules walk per row), else the engine's."""

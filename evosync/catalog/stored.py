@@ -60,28 +60,27 @@ def _write(where: list, decision: Decision) -> int:
     return db.session.execute(stmt).rowcount or 0
 
 
+def _as_written(obj, **values) -> None:
+    """Give a loaded row the column values this transaction just wrote with Core, as if read again."""
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+
+
 def _show_state(loaded: CatalogState | None, rules_version: int, decided_version: int, token: str) -> None:
     """Give the loaded state row (if any) the versions and token this transaction wrote."""
-    if loaded is None:
-        return
-    for key, value in (
-        ("rules_version", rules_version),
-        ("decided_version", decided_version),
-        ("snapshot_token", token),
-    ):
-        set_committed_value(loaded, key, value)
+    if loaded is not None:
+        _as_written(
+            loaded, rules_version=rules_version, decided_version=decided_version, snapshot_token=token
+        )
 
 
 def _show_loaded(user_id: int, product_id: str, decision: Decision) -> None:
-    """Give a loaded row of this product (a toggle's own) the decision just written, as if read again."""
+    """Give a loaded row of this product (a toggle's own) the decision just written."""
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, CatalogProduct) and obj.user_id == user_id and obj.evotor_id == product_id:
-            for key, value in (
-                ("syncs", decision.syncs),
-                ("decision_code", decision.code),
-                ("decision_source", decision.source_id),
-            ):
-                set_committed_value(obj, key, value)
+            _as_written(
+                obj, syncs=decision.syncs, decision_code=decision.code, decision_source=decision.source_id
+            )
 
 
 def _by_decision(items: Iterable[tuple[str, Decision]]) -> dict[Decision, list[str]]:
