@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -42,9 +44,16 @@ def page(page, request):
         path = page.url.split("//", 1)[-1].split("/", 1)[-1] or "home"
         name = f"{test}--{next(counter):02d}-{_slug(label or path)}.png"
         target = SCREENSHOTS / name
-        # caret="initial": hiding the caret injects a style the CSP blocks (a false CSP violation). A
-        # full-page capture under a loaded machine once took over the pages' 10-s default: it gets 30 s.
-        page.screenshot(path=str(target), full_page=True, caret="initial", timeout=30_000)
+        # caret="initial": hiding the caret injects a style the CSP blocks (a false CSP violation).
+        try:
+            page.screenshot(path=str(target), full_page=True, caret="initial", timeout=30_000)
+        except PlaywrightTimeoutError:
+            # Under a loaded CI run Chromium has twice never delivered a full-page frame (30 s, the page
+            # otherwise fine: the test's next steps ran). A screenshot is for people to look at, not an
+            # assertion: keep the visible part and say so.
+            warnings.warn(f"full-page screenshot timed out, kept the viewport: {name}", stacklevel=2)
+            with contextlib.suppress(PlaywrightError):
+                page.screenshot(path=str(target), caret="initial", timeout=10_000)
         return target
 
     def on_load(_page) -> None:
