@@ -347,8 +347,11 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail("/usr/bin/chromium is missing; bin/test installs it when run as root")
         pytest.skip("/usr/bin/chromium is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Four test workers share two cores with their servers and browsers: a search that answers in 50 ms
+    # alone took over expect's default 5 s once under CI. Waits end as soon as the page is right.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield instance
@@ -358,7 +361,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server_url):
     """A fresh browser page; console CSP violations are collected in ``page.csp_violations``."""
-    context = browser.new_context(base_url=live_server_url, locale="ru-RU")
+    # reduced_motion: Bootstrap scrolls smoothly to an anchor (/sync#settings) unless the user asks for less
+    # motion, and a full-page screenshot of a page mid smooth scroll took 29 s or timed out in Chromium.
+    context = browser.new_context(base_url=live_server_url, locale="ru-RU", reduced_motion="reduce")
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     violations: list[str] = []

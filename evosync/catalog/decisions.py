@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import ColumnElement, Select, and_, false, inspect, not_, or_, select, true
 
-from evosync.catalog import queries
+from evosync.catalog import queries, unpublished
 from evosync.catalog.models import CatalogGroup, CatalogProduct, CatalogState, CatalogStore, catalog_half
 from evosync.extensions import db
 from evosync.lru import LRU
@@ -59,6 +59,15 @@ class Snapshot:
     # The state row it was loaded from (None without one): a rule change in the same transaction gives
     # that row its new token and versions, so the snapshot after the change loads from it without a read.
     state: CatalogState | None = field(default=None, repr=False, compare=False)
+    _unpublished: unpublished.Unpublished | None = field(default=None, repr=False, compare=False)
+
+    def unpublished_counts(self) -> unpublished.Unpublished:
+        """Selected products VK forbids (never published), per store and group; computed once."""
+        if self._unpublished is None:
+            known = self.catalog.forbidden_counts(self.user_id) if self.catalog else unpublished.Forbidden({})
+            ruled = [r.entity_id for r in self.rules if r.entity_type == "product"]
+            self._unpublished = unpublished.count(self.user_id, self.resolver, known, ruled)
+        return self._unpublished
 
     def row_decision(self, product: CatalogProduct) -> Decision:
         """A product row's decision: its stored one when current (no rules walk per row), else the engine's."""
@@ -207,6 +216,14 @@ class _CatalogPart:
     groups: list
     # Evotor id → (store id, group id), None for a product not in the catalog.
     nodes: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
+    # The forbidden products per bucket (type and name guess change only with a refresh), read when first asked.
+    forbidden: unpublished.Forbidden | None = None
+
+    def forbidden_counts(self, user_id: int) -> unpublished.Forbidden:
+        """This catalog's ``unpublished.Forbidden`` (one grouped count, then remembered)."""
+        if self.forbidden is None:
+            self.forbidden = unpublished.Forbidden.load(user_id)
+        return self.forbidden
 
     def product_nodes(self, user_id: int, ids: list[str]) -> list[ProductNode]:
         """The nodes of the products with these ids that are in the catalog (remembered once read)."""

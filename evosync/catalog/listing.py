@@ -215,9 +215,12 @@ def _exact(where: list, raw: str, needle: str, order: list) -> list[CatalogProdu
     return list(db.session.scalars(select(p).where(p.id.in_(union_all(*ids)), holds).order_by(*order)))
 
 
-def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]:
+def _ranked(
+    where: list, query: ProductQuery, page: int
+) -> tuple[list[CatalogProduct], tuple[int, bool] | None]:
     """One page of a search: exact article/code/barcode matches first (a handful, from their indexes), then
-    the other matches in the chosen order."""
+    the other matches in the chosen order; with (matches, capped) when the same statement counted them
+    (None when the page took no other match, so nothing was counted)."""
     p = CatalogProduct
     raw, needle = query.q.strip(), normalise(query.q)
     start = (page - 1) * PER_PAGE
@@ -225,7 +228,7 @@ def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]
     rows = first[start : start + PER_PAGE]
     wanted = PER_PAGE - len(rows)
     if not wanted:
-        return rows
+        return rows, None
     others = [*where, p.id.not_in([row.id for row in first])] if first else where
     # The matches' ids and sort keys only (narrow rows sort faster), the page's 50 rows joined after.
     keys = _matching(select(p.id, SORT_KEYS[query.sort][0]), others, needle)
@@ -236,8 +239,22 @@ def _ranked(where: list, query: ProductQuery, page: int) -> list[CatalogProduct]
     keys = keys.subquery()
     top = select(keys).order_by(*_order(query.sort, keys.c)).limit(wanted).offset(max(0, start - len(first)))
     top = top.subquery()
-    rest = select(p).join(top, top.c.id == p.id).order_by(*_order(query.sort, top.c))
-    return rows + list(db.session.scalars(rest))
+    # The count rides along as a scalar subquery (evaluated once): one round trip less than asking apart.
+    counted = _counted(where, needle, SEARCH_COUNT_CAP).label("matches")
+    rest = select(p, counted).join(top, top.c.id == p.id).order_by(*_order(query.sort, top.c))
+    found = db.session.execute(rest).all()
+    if not found:
+        return rows, None
+    matches = found[0].matches
+    return rows + [row for row, _ in found], (matches, matches > SEARCH_COUNT_CAP)
+
+
+def _counted(where: list, needle: str, cap: int):
+    """The number of products matching ``where`` (and holding ``needle`` when given), counted up to ``cap``
+    and one past it: a scalar subquery."""
+    ids = select(CatalogProduct.id)
+    ids = _matching(ids, where, needle) if needle else ids.where(*where)
+    return select(func.count()).select_from(ids.limit(cap + 1).subquery()).scalar_subquery()
 
 
 def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, bool]:
@@ -254,10 +271,7 @@ def _total(snapshot: Snapshot, query: ProductQuery, where: list) -> tuple[int, b
         synced = {"": counts.total, "synced": counts.synced, "excluded": counts.total - counts.synced}
         return synced[query.status], False
     cap = SEARCH_COUNT_CAP if query.q else COUNT_CAP
-    ids = select(CatalogProduct.id)
-    ids = _matching(ids, where, normalise(query.q)) if query.q else ids.where(*where)
-    capped = ids.limit(cap + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    total = db.session.scalar(select(_counted(where, normalise(query.q) if query.q else "", cap))) or 0
     return total, total > cap
 
 
@@ -306,19 +320,20 @@ def product_page(snapshot: Snapshot, query: ProductQuery) -> ProductPage:
     if query.status:
         synced = synced_condition(snapshot)
         where.append(synced if query.status == "synced" else not_(synced))
-    rows = _ranked(where, query, 1) if query.q and query.page == 1 else None
-    if rows is not None and len(rows) < PER_PAGE:
+    rows, counted = _ranked(where, query, query.page) if query.q else (None, None)
+    if query.page == 1 and rows is not None and len(rows) < PER_PAGE:
         # The first page of a search holds every match (an article, a barcode): nothing left to count.
         total, capped = len(rows), False
     else:
-        total, capped = _total(snapshot, query, where)
+        total, capped = counted or _total(snapshot, query, where)
     pages = max(1, -(-total // PER_PAGE))
     # Past the counting cap the exact page count is unknown, so any page number is allowed.
     page = query.page if capped else min(query.page, pages)
     if not query.q:
         rows = _page_rows(where, query, page)
-    elif rows is None or page != 1:
-        rows = _ranked(where, query, page)
+    elif page != query.page:
+        # A page past the last one shows the last.
+        rows, _ = _ranked(where, query, page)
     if capped:
         pages = page + 1 if len(rows) == PER_PAGE else page
     return ProductPage(rows, total, page, pages, capped)

@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, String, case, event, func, or_, select, update
+from sqlalchemy import ColumnElement, String, case, event, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -49,8 +49,18 @@ def _changed(decision: Decision) -> ColumnElement[bool]:
     )
 
 
-def _write(where: list, decision: Decision) -> int:
+def _write(where: list, decision: Decision, ask_first: bool = False) -> int:
+    """Store ``decision`` on the products matching ``where`` whose stored one differs; return rows written.
+
+    ``ask_first`` asks first whether any row differs: on PostgreSQL that question is an index-only scan of the
+    group index (it holds the decision), while an UPDATE reads every candidate row from the table even when
+    it writes none (docs/catalog.md)."""
     p = CatalogProduct
+    if ask_first:
+        # «SELECT 1»: no column the index lacks, so PostgreSQL can answer from the index alone.
+        any_row = select(literal_column("1")).select_from(p).where(*where, _changed(decision)).limit(1)
+        if db.session.execute(any_row).first() is None:
+            return 0
     stmt = (
         update(p)
         .where(*where, _changed(decision))
@@ -100,11 +110,13 @@ def recompute(user_id: int, scope: list | None = None, snapshot: Snapshot | None
     if ruled:
         base.append(p.evotor_id.not_in(ruled))
     written = 0
+    # A full recompute mostly finds nothing to change (a refresh, the queued task): each UPDATE asks first.
+    ask_first = scope is None
     # A store that fails decides all its products, whatever their group.
     failing = [s for s in resolver.stores if not resolver.store(s).syncs]
     store_decisions = ((s, resolver.product(ProductNode(_ANY, s, None))) for s in failing)
     for decision, stores in _by_decision(store_decisions).items():
-        written += _write([*base, p.store_id.in_(stores)], decision)
+        written += _write([*base, p.store_id.in_(stores)], decision, ask_first)
     passing = [s for s in resolver.stores if s not in failing]
     if passing:
         # In a passing store the decision depends on the group alone.
@@ -113,12 +125,12 @@ def recompute(user_id: int, scope: list | None = None, snapshot: Snapshot | None
         known = list(resolver.groups)
         group_decisions = ((g, resolver.product(ProductNode(_ANY, probe, g))) for g in known)
         for decision, groups in _by_decision(group_decisions).items():
-            written += _write([*in_passing, p.group_id.in_(groups)], decision)
+            written += _write([*in_passing, p.group_id.in_(groups)], decision, ask_first)
         outside = or_(p.group_id.is_(None), p.group_id.not_in(known)) if known else p.group_id.is_(None)
-        written += _write([*in_passing, outside], resolver.product(ProductNode(_ANY, probe, None)))
+        written += _write([*in_passing, outside], resolver.product(ProductNode(_ANY, probe, None)), ask_first)
     # The products with a rule of their own, one UPDATE per decision they share (within the scope).
     for decision, ids in _by_decision((n.id, resolver.product(n)) for n in snap.ruled_nodes).items():
-        written += _write([p.user_id == user_id, *(scope or []), p.evotor_id.in_(ids)], decision)
+        written += _write([p.user_id == user_id, *(scope or []), p.evotor_id.in_(ids)], decision, ask_first)
     return written
 
 

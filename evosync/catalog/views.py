@@ -198,14 +198,19 @@ def start_refresh():
     if get_connection(uid, "evotor") is None:
         return render_template("catalog/_refresh.html", connected=False, job=None, job_running=False)
     job = submit(service.REFRESH_KIND, uid)  # a worker runs it; the panel polls the row
-    return render_template("catalog/_refresh.html", connected=True, job=job, job_running=_job_running(job))
+    return _refresh_panel(job)
 
 
 @bp.route("/refresh/<int:job_id>")
 @login_required
 def refresh_status(job_id: int):
-    """The progress panel while the job runs; once it ended, reload the page to show the new catalog."""
-    job = get_job_for_user(job_id, current_user.id) or abort(404)
+    """The progress panel while the job runs."""
+    return _refresh_panel(get_job_for_user(job_id, current_user.id) or abort(404))
+
+
+def _refresh_panel(job):
+    """The progress panel; once the job ended, the page reloads to show the new catalog (also when a fast
+    worker finished it before the request that started it answered)."""
     running = _job_running(job)
     headers = {} if running or not is_htmx() else {"HX-Refresh": "true"}
     html = render_template("catalog/_refresh.html", connected=True, job=job, job_running=running)

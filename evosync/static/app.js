@@ -20,6 +20,17 @@
     }
   });
 
+  // An answer with HX-Refresh reloads the page, but the old page lives on until the new one arrives: a poll
+  // firing meanwhile got a second HX-Refresh and reloaded the page again, under the user's first click.
+  // Once a reload is under way this page sends nothing more.
+  var reloading = false;
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (event.detail.xhr.getResponseHeader("HX-Refresh") === "true") { reloading = true; }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (reloading) { event.preventDefault(); }
+  });
+
   // htmx does not swap 4xx/5xx answers; show the server's Russian message instead of doing nothing.
   function showAlert(html) {
     var area = document.getElementById("htmx-alerts");

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-import warnings
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,10 +48,10 @@ def page(page, request):
         try:
             page.screenshot(path=str(target), full_page=True, caret="initial", timeout=30_000)
         except PlaywrightTimeoutError:
-            # Under a loaded CI run Chromium has twice never delivered a full-page frame (30 s, the page
-            # otherwise fine: the test's next steps ran). A screenshot is for people to look at, not an
-            # assertion: keep the visible part and say so.
-            warnings.warn(f"full-page screenshot timed out, kept the viewport: {name}", stacklevel=2)
+            # A screenshot is for people to look at, not an assertion: keep the visible part and say so on
+            # stderr (a warning would fail the test: warnings are errors here). The known cause, smooth
+            # scrolling to an anchor, is switched off in the page fixture (tests/conftest.py).
+            print(f"full-page screenshot timed out, kept the viewport: {name}", file=sys.stderr)
             with contextlib.suppress(PlaywrightError):
                 page.screenshot(path=str(target), caret="initial", timeout=10_000)
         return target

@@ -98,4 +98,11 @@ def test_from_not_configured_to_active(page, connected_user, queue):
 
     page.reload()
     assert _status(page) == "Активна"
+
+    # Switched off by the merchant: «Приостановлена» in grey with a yellow note — a choice, not a fault.
+    page.locator("#sync-enabled").click()
+    page.locator("#sync-status-label[data-status=paused]").wait_for()
+    assert "text-bg-secondary" in page.locator("#sync-status-label").get_attribute("class")
+    assert "alert-warning" in page.locator("[data-problem=switched_off]").get_attribute("class")
+    page.shot("switched-off")
     assert page.csp_violations == []

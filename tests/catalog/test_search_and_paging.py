@@ -188,6 +188,33 @@ def test_a_search_with_many_matches_says_more_than_the_cap_and_still_pages(
     assert len(second.rows) == 50 and second.more
 
 
+def test_a_search_page_counts_its_matches_in_the_statement_that_lists_them(db, seeded):
+    """Two statements over the products for a search page with more matches than a page: the exact
+    lookups, and the page with the count riding along; the count equals the oracle's, and a page past the
+    last shows the last one."""
+    from sqlalchemy import event
+
+    matches = _oracle(_all(db, seeded.id), "№1")
+    assert 50 < len(matches) <= 1000
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        first = _page(db, seeded.id, q="№1")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert (first.total, first.more) == (len(matches), False)
+    assert [r.id for r in first.rows] == matches[:50]
+    assert len([s for s in seen if "catalog_products" in s]) == 2, seen
+    pages = -(-len(matches) // 50)
+    past = _page(db, seeded.id, q="№1", page=pages + 5)
+    assert (past.page, past.pages, past.total) == (pages, pages, len(matches))
+    assert [r.id for r in past.rows] == matches[(pages - 1) * 50 :]
+
+
 def test_the_separators_the_query_takes_out_are_the_ones_the_index_took_out():
     """PostgreSQL uses the joined trigram index only for its very expression: a query that took out other
     characters would still answer right, but read every trigram candidate again (docs/catalog.md)."""

@@ -191,3 +191,36 @@ def test_a_refresh_writes_new_products_with_their_decisions(db, shop, ids, sandb
     assert written == [0]  # it ran (a product changed) and had nothing left to write
     assert stored.is_current(shop.id)
     assert _stored(db, shop.id) == _engine(shop.id)
+
+
+def test_a_full_recompute_writes_only_the_decisions_that_differ(db, shop, ids):
+    """With a failing store, per-group decisions and a product rule: a full recompute of decisions that are
+    all right updates nothing (it only asks); one wrong stored decision is found and put right."""
+    from sqlalchemy import event, update
+
+    rules_service.set_rule(shop.id, "store", ids.store(1), "exclude", "Магазин 1")
+    group = _ids(db, CatalogGroup, shop.id, 1)[0]
+    rules_service.set_rule(shop.id, "group", group, "exclude", "Группа")
+    product = ids.product("Чизкейк")
+    rules_service.set_rule(shop.id, "product", product, "include", "Чизкейк")
+    db.session.commit()
+    _settle(db, shop.id)
+    assert _stored(db, shop.id) == _engine(shop.id)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert stored.recompute_all(shop.id) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert seen and not [s for s in seen if s.startswith("UPDATE catalog_products")]
+    victim, (syncs, *_) = next((i, d) for i, d in _stored(db, shop.id).items() if i != product)
+    p = CatalogProduct
+    wrong = {"syncs": not syncs, "decision_code": "tampered"}
+    db.session.execute(update(p).where(p.user_id == shop.id, p.evotor_id == victim).values(**wrong))
+    assert stored.recompute_all(shop.id) == 1
+    db.session.commit()
+    assert _stored(db, shop.id) == _engine(shop.id)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from evosync.connections.models import Connection, OAuthState
+from evosync.connections.service import save_tokens
 
 
 def _vk(db):
@@ -52,6 +53,19 @@ def test_full_flow_saves_profile_and_sends_user_to_the_community_picker(connect_
     assert connection.status == "ok"
     card = auth_client.get("/connections/vk/card").get_data(as_text=True)
     assert connection.account_name in card and "работает" in card
+    # A community VK gave no name for is named the way VK addresses it, not by a bare number.
+    connection.vk_group_name = None
+    db.session.commit()
+    card = auth_client.get("/connections/vk/card").get_data(as_text=True)
+    assert f'<strong data-testid="vk-community">сообщество club{sandbox.vk_group_id}</strong>' in card
+    # The page asks for both services until Evotor is connected too, then leads to the catalog.
+    dashboard = auth_client.get("/connections").get_data(as_text=True)
+    assert "Подключите оба сервиса" in dashboard and "Перейти к каталогу" not in dashboard
+    save_tokens(connection.user_id, "evotor", sandbox.evotor_token, auth_method="token")
+    db.session.commit()
+    dashboard = auth_client.get("/connections").get_data(as_text=True)
+    assert "Подключите оба сервиса" not in dashboard
+    assert "Оба сервиса подключены" in dashboard and "Перейти к каталогу" in dashboard
 
 
 def test_picking_a_community_with_market_off_warns(connect_vk, auth_client, db, sandbox):

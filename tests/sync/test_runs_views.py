@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from sqlalchemy import select
 
+from evosync.db import utcnow
 from evosync.extensions import db as _db
 from evosync.sync.runs.models import SyncRun, SyncRunError
 from tests.sync.conftest import connect, live_items
@@ -192,3 +194,23 @@ def test_retry_while_a_sync_is_running_keeps_the_errors(app, auth_client, user, 
     with app.app_context():
         assert _db.session.get(SyncRunError, error_id).retried_at is None
     assert "ссылки" in auth_client.get("/sync/errors").get_data(as_text=True)
+
+
+def test_the_history_says_each_count_once(app, auth_client, user):
+    with app.app_context():
+        for fields in (
+            {"status": "partial", "unchanged": 40, "failed": 1},
+            {"status": "succeeded", "created": 3, "unchanged": 2},
+            {"status": "skipped"},
+        ):
+            _db.session.add(SyncRun(user_id=user.id, finished_at=utcnow(), **fields))
+        _db.session.commit()
+    history = auth_client.get("/sync/runs").get_data(as_text=True)
+    cells = re.findall(r'<td class="small">([^<]*(?:<span class="text-danger">[^<]*</span>)?)</td>', history)
+    assert sorted(cells) == sorted(
+        [
+            'без изменений 40; <span class="text-danger">ошибок: 1</span>',
+            "создано 3; без изменений 2",
+            "изменений нет",
+        ]
+    ), cells

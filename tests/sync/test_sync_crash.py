@@ -82,12 +82,14 @@ def _mutate(sandbox, rng: random.Random, round_no: int, alive: list[int]) -> Non
         sandbox.delete_vk_item(item["id"])
 
 
-# ~25 `flask sync run` start-ups: ~3 min alone, more beside the other test workers (the global limit is 300 s).
+# ~15 `flask sync run` start-ups on SQLite, ~9 on PostgreSQL: about a minute each alone, three or four
+# times that beside the other test workers (the global limit is 300 s). Each start-up costs ~2 s of CPU
+# before the first kill can land, so more rounds buy little: the seed varies the moments, not the count.
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_sigkill_at_random_points_then_rerun_is_consistent(app, app_config, backend, shop, sandbox):
     rng = random.Random(SEED)
-    rounds, kills_per_round = (5, 4) if backend == "sqlite" else (2, 3)
+    rounds, kills_per_round = (3, 4) if backend == "sqlite" else (2, 3)
     # Slow VK a little so the kills land inside the run, not only in interpreter start-up.
     sandbox.fault("slow", seconds=0.05, service="vk")
     kills = 0
@@ -100,7 +102,7 @@ def test_sigkill_at_random_points_then_rerun_is_consistent(app, app_config, back
             kills += 1
         _run_clean(app_config)
         _assert_consistent(app, shop.id, sandbox)
-    assert kills >= (20 if backend == "sqlite" else 6)
+    assert kills >= (12 if backend == "sqlite" else 6)
     with app.app_context():
         abandoned = _db.session.scalar(
             select(func.count()).select_from(SyncRun).where(SyncRun.message == ABANDONED_RU)

@@ -259,6 +259,17 @@ def test_summary_counts(auth_client, user, seed_catalog, add_rule):
     ]
 
 
+def test_with_no_rules_the_summary_counts_nothing_like_the_catalog(auth_client, user, seed_catalog):
+    """No rules is «Не настроено»: nothing syncs, though the filters alone would pass the whole catalog."""
+    seed_catalog(user)
+    html = page(auth_client)
+    assert status_of(html)[0] == "not_configured"
+    assert "Будет синхронизировано 0 из 4 товаров" in html and "(0 из 2 магазинов)" in html
+    assert "Правил ещё нет" in html and "<th>Режим</th>" not in html
+    catalog = auth_client.get("/catalog").get_data(as_text=True)
+    assert 'id="summary-synced">0</span> из 4 товаров' in catalog and "Магазины: все" not in catalog
+
+
 def test_post_without_csrf_is_refused_and_changes_nothing(app, make_app, app_config, user, login, add_rule):
     add_rule(user, "store", "S1", "include")
     strict = make_app({**app_config, "WTF_CSRF_ENABLED": True}).test_client()

@@ -188,3 +188,23 @@ def test_a_market_off_pause_stays_while_market_is_still_off(
         vk.vk_market_enabled = True
         db.session.commit()
     assert ready_ids(runner) == [user.id]
+
+
+def test_switched_off_is_grey_and_a_fault_is_red(auth_client, user, seed_catalog, add_rule, connect, switch):
+    """«Приостановлена» because the merchant switched it off is the merchant's choice, not an alarm."""
+    seed_catalog(user)
+    add_rule(user, "store", "S1", "include")
+    connect(user)
+    switch(user, enabled=False)
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert (
+        'text-bg-secondary fs-6 text-wrap text-start mw-100" id="sync-status-label" data-status="paused"'
+        in html
+    )
+    assert 'alert alert-warning py-2 mb-2 sync-problem" role="alert" data-problem="switched_off"' in html
+    assert "alert-danger" not in html
+    switch(user, paused="ВКонтакте просит ввести капчу")
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert (
+        'text-bg-danger fs-6 text-wrap text-start mw-100" id="sync-status-label" data-status="paused"' in html
+    )

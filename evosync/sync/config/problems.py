@@ -53,7 +53,8 @@ def not_configured() -> Problem:
 
 def switched_off() -> Problem:
     text = "Синхронизация выключена: товары во ВКонтакте не обновляются. Включите её переключателем выше."
-    return Problem("switched_off", text, BRIEF["switched_off"])
+    # The merchant's own choice, not a fault: said in yellow, with the badge grey (Status.tone).
+    return Problem("switched_off", text, BRIEF["switched_off"], level="warning")
 
 
 def _community_url(vk: Connection) -> str:

@@ -194,6 +194,16 @@ class Status:
     confirm_hint: str | None
     problems: list[Problem] = field(default_factory=list)
 
+    @property
+    def tone(self) -> str:
+        """The badge's colour: «Приостановлена» is red only for a fault to fix, grey when merely switched off."""
+        if self.code == "paused" and not any(p.level == "danger" for p in self.problems):
+            return "secondary"
+        return _TONES[self.code]
+
+
+_TONES = {"not_configured": "secondary", "pending": "warning", "active": "success", "paused": "danger"}
+
 
 def _problems(
     user_id: int, settings: SyncSettings | None, connections: dict[str, Connection], configured: bool

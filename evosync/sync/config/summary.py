@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evosync.catalog.decisions import Snapshot
+from evosync.catalog.effect import selected
 from evosync.rules import modes
 from evosync.rules.queries import to_rules
 
@@ -29,12 +30,15 @@ class FilterSummary:
     stores_total: int
     products_syncing: int
     products_total: int
+    # Of products_syncing, the goods VK forbids (never published; docs/forbidden-goods.md).
+    products_unpublished: int
     catalog_fetched: bool
     rule_count: int
 
 
 def filter_summary(snapshot: Snapshot, catalog_fetched: bool) -> FilterSummary:
-    """Summarise a snapshot's rules and decisions (no scan over the products)."""
+    """Summarise a snapshot's rules and decisions (no scan over the products). With no rules nothing syncs
+    (not configured), as the catalog's summary says, though the filters alone would pass every product."""
     mode_of = modes(to_rules(snapshot.rules))
 
     def per_type(entity_type: str) -> TypeSummary:
@@ -45,15 +49,18 @@ def filter_summary(snapshot: Snapshot, catalog_fetched: bool) -> FilterSummary:
             sum(1 for r in mine if r.filter_mode == "exclude"),
         )
 
-    syncing = sum(1 for s in snapshot.stores if snapshot.resolver.store(s.evotor_id).syncs)
+    syncing = (
+        sum(1 for s in snapshot.stores if snapshot.resolver.store(s.evotor_id).syncs) if snapshot.rules else 0
+    )
     return FilterSummary(
         stores=per_type("store"),
         groups=per_type("group"),
         products=per_type("product"),
         stores_syncing=syncing,
         stores_total=len(snapshot.stores),
-        products_syncing=snapshot.total.synced,
+        products_syncing=selected(snapshot),
         products_total=snapshot.total.total,
+        products_unpublished=snapshot.unpublished_counts().total if snapshot.rules else 0,
         catalog_fetched=catalog_fetched,
         rule_count=len(snapshot.rules),
     )

@@ -117,7 +117,7 @@ def chart(runs: list[SyncRun]) -> list[Bar]:
     bars = []
     for i, (run, n) in enumerate(zip(runs, writes, strict=True)):
         height = max(3, round(n * (CHART_H - 4) / top))
-        title = f"{run.status_ru}: {changes_ru(run)}, ошибок {run.failed}"
+        title = f"{run.status_ru}: {changes_ru(run)}, ошибок: {run.failed}"
         bars.append(
             Bar(i * (width + BAR_GAP), CHART_H - height, width, height, STATUS_COLOURS[run.status], title)
         )
