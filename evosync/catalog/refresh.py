@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -78,6 +79,24 @@ def normalise(*parts: str | None) -> str:
     return " ".join(p for p in parts if p).replace("\x00", "").casefold().replace("ё", "е")
 
 
+# A number: its whole part, and the fraction after a decimal comma or point («0,5», «1.25»).
+_NUMBER = re.compile(r"([0-9]+)([.,][0-9]+)?")
+
+
+def _numbered(match: re.Match) -> str:
+    whole = match.group(1).lstrip("0") or "0"
+    # The whole part's length first (two digits; a longer run is rare and sorts among the longest), so
+    # 9 < 10; the fraction as written, so 0,33 < 0,5.
+    return f"{min(len(whole), 99):02d}{whole}{match.group(2) or ''}"
+
+
+def name_key(name: str | None) -> str:
+    """The sort key of «по названию»: the name normalised (case, ё = е), each number compared by its value
+    («Размер 9» before «Размер 10», «0,33 л» before «0,5 л» before «1 л»); compared byte-wise on both
+    databases (docs/catalog.md)."""
+    return _NUMBER.sub(_numbered, normalise(name))[:500]
+
+
 def search_text(*parts: str | None) -> str:
     """The normalised haystack a product search matches against."""
     return normalise(*parts)
@@ -85,10 +104,11 @@ def search_text(*parts: str | None) -> str:
 
 # Bump when the derived columns (search text, name key, name guess) or the hashed form change: the next
 # refresh then rewrites every row once. "5": the stored name guess (name_guess), filled for existing catalogs
-# by that one full rewrite; "6": items read and hashed with orjson (fractions as floats, not their text).
+# by that one full rewrite; "6": items read and hashed with orjson (fractions as floats, not their text);
+# "7": the name key compares runs of digits as numbers.
 # A product's hash also carries NAME_RULES_VERSION (the fingerprint of the name patterns,
 # evosync/goods/forbidden.py), so a release that changes the patterns recomputes every stored guess.
-HASH_VERSION = "6"
+HASH_VERSION = "7"
 
 
 def content_hash(row: dict) -> str:
@@ -163,7 +183,7 @@ def _product_row(user_id: int, product: Product, generation: int) -> dict:
         "has_image": product.has_image,
         "evotor_updated_at": product.updated_at,
         "search_text": search_text(name, product.article_number, product.code, barcodes),
-        "name_key": normalise(name)[:500],
+        "name_key": name_key(name),
         "name_guess": forbidden.stored_guess(name),
         "generation": generation,
     }

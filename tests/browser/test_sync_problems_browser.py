@@ -50,9 +50,16 @@ WIDER = """() => [...document.querySelectorAll('body *')]
   .slice(0, 8)"""
 
 
+# A table in a scrolling box would fit the page while hiding its last columns from a phone.
+SCROLLING_TABLES = """() => [...document.querySelectorAll('.table-responsive')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1 && e.offsetParent !== null)
+  .map(e => (e.closest('section') || e).id + ' ' + e.scrollWidth + '>' + e.clientWidth)"""
+
+
 def _fits(page) -> None:
     wider = page.evaluate(WIDER)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wider
+    assert page.evaluate(SCROLLING_TABLES) == []
 
 
 def _both_widths(page, label: str) -> None:

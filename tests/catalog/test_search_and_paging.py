@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from evosync.catalog.models import CatalogProduct
-from evosync.catalog.refresh import normalise
+from evosync.catalog.refresh import name_key, normalise
 
 SEEDED = [
     ("Ёлочная игрушка", "ЁЛ-1", "2900000000011"),
@@ -25,6 +25,9 @@ SEEDED = [
     ("Шампунь", None, ["4601234567890", "Ab-12x"]),
     # Dearer, and holding both of those inside longer barcodes: first among the matches that are not exact.
     ("Бальзам", None, ["14601234567890", "xAb-12xx"], 20),
+    # Numbers in names sort by value (the name order's oracle is name_key; its own test spells the order out).
+    ("Батарейка 10 шт", None, None),
+    ("батарейка 9 шт", None, None),
 ]
 
 
@@ -88,7 +91,7 @@ def test_search_is_case_insensitive_treats_yo_as_ye_and_equals_the_substring_ora
 def _sort_key(sort: str):
     """The products list's order for ``sort`` (ties on id, the same direction; empty values last)."""
     if sort == "name":
-        return lambda p: (normalise(p.name), p.id)
+        return lambda p: (name_key(p.name), p.id)
     column = {"-price": "price", "article": "article_number"}[sort]
     if sort.startswith("-"):
         return lambda p: (-getattr(p, column), -p.id)
@@ -142,14 +145,29 @@ def test_search_page_shows_the_matches(db, auth_client, seeded):
 
 def test_name_sort_is_russian_case_insensitive_with_yo_as_ye_on_both_databases(db, seeded):
     products = _all(db, seeded.id)
-    expected = [p.id for p in sorted(products, key=lambda p: (normalise(p.name), p.id))][:50]
+    expected = [p.id for p in sorted(products, key=lambda p: (name_key(p.name), p.id))][:50]
     assert [r.id for r in _page(db, seeded.id).rows] == expected
-    backwards = [p.id for p in sorted(products, key=lambda p: (normalise(p.name), p.id), reverse=True)][:50]
+    backwards = [p.id for p in sorted(products, key=lambda p: (name_key(p.name), p.id), reverse=True)][:50]
     assert [r.id for r in _page(db, seeded.id, sort="-name").rows] == backwards
-    names = [p.name for p in sorted(products, key=lambda p: (normalise(p.name), p.id))]
+    names = [p.name for p in sorted(products, key=lambda p: (name_key(p.name), p.id))]
     # ё sorts with е, whatever the case: «ежик» < «елочная» < «ель».
     yo = [n for n in names if normalise(n)[:1] == "е"]
     assert yo.index("ёжик в тумане") < yo.index("Ёлочная игрушка") < yo.index("ЕЛЬ живая")
+    assert names.index("батарейка 9 шт") < names.index("Батарейка 10 шт")
+
+
+NUMBERED = ["Размер 10", "Пиво 1 л", "размер 9", "Пиво 0,5 л", "Размер 100", "Пиво 0,33 л", "Размер 09а"]
+
+
+def test_names_with_numbers_sort_by_the_numbers_value_on_both_databases(db, shop, sandbox, refresh):
+    for i, name in enumerate(NUMBERED):
+        sandbox.add_product(name=name, price=10, article_number=f"NUMTEST-{i}")
+    assert refresh(shop).status == "succeeded"
+    wanted = ["Пиво 0,33 л", "Пиво 0,5 л", "Пиво 1 л", "размер 9", "Размер 09а", "Размер 10", "Размер 100"]
+    names = [r.name for r in _page(db, shop.id, q="numtest").rows]
+    assert names == wanted
+    names = [r.name for r in _page(db, shop.id, q="numtest", sort="-name").rows]
+    assert names == wanted[::-1]
 
 
 @pytest.mark.parametrize("sort", ["name", "-price", "article", "-quantity"])
