@@ -174,3 +174,26 @@ def test_an_unchanged_catalog_refresh_rewrites_no_row_and_reports_what_changed(s
     db.session.expire_all()
     after = generations()
     assert {i for i in after if after[i] != before.get(i)} == {sandbox.product_id(3), added["id"]}
+
+
+def test_a_release_that_changes_the_name_key_rewrites_every_row_once(shop, db, sandbox, refresh, monkeypatch):
+    from evosync.catalog import refresh as refresh_module
+
+    def keys():
+        stmt = select(CatalogProduct.name, CatalogProduct.name_key).where(CatalogProduct.user_id == shop.id)
+        return dict(db.session.execute(stmt).all())
+
+    sandbox.add_product(name="Размер 9", price=1)
+    # The catalog as the previous release stored it: the plain normalised name, hashed under version "6".
+    monkeypatch.setattr(refresh_module, "HASH_VERSION", "6")
+    monkeypatch.setattr(refresh_module, "name_key", lambda name: refresh_module.normalise(name)[:500])
+    assert refresh(shop).status == "succeeded"
+    db.session.expire_all()
+    assert keys()["Размер 9"] == "размер 9"
+    monkeypatch.undo()
+    total = db.session.scalar(select(func.count()).where(CatalogProduct.user_id == shop.id))
+    job = refresh(shop)
+    assert f"изменённых — {total}" in job.message
+    db.session.expire_all()
+    assert keys()["Размер 9"] == "размер 019"
+    assert "изменённых — 0" in refresh(shop).message
