@@ -148,7 +148,7 @@ def test_not_configured_is_explained_once_with_the_catalog_link(page, app, make_
     expect(card.get_by_role("link", name="Открыть каталог")).to_have_attribute("href", "/catalog")
     # «Синхронизировать сейчас» is refused in a few words: the card above already says it in full.
     page.get_by_role("button", name="Синхронизировать сейчас").click()
-    page.get_by_text("Не запущено: не настроено").wait_for()
+    page.get_by_text("Не запущено — не настроено: в каталоге ничего не выбрано.").wait_for()
     _said_once(page, problems.NOT_CONFIGURED_RU)
     _both_widths(page, "not-configured")
     assert page.csp_violations == []

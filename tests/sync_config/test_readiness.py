@@ -109,7 +109,7 @@ def test_reset_rules_makes_the_user_not_ready_everywhere(app, runner, auth_clien
         assert not ok and "Не настроено" in why
         assert ready_user_ids() == []
     refused = auth_client.post("/sync/run", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Не запущено: не настроено" in refused
+    assert "Не запущено — не настроено: в каталоге ничего не выбрано." in refused
     with app.app_context():
         from evosync.extensions import db
 
@@ -191,10 +191,14 @@ def test_a_market_off_pause_stays_while_market_is_still_off(
 
 
 def test_switched_off_is_grey_and_a_fault_is_red(auth_client, user, seed_catalog, add_rule, connect, switch):
-    """«Приостановлена» because the merchant switched it off is the merchant's choice, not an alarm."""
+    """«Приостановлена» because the merchant switched it off is the merchant's choice, not an alarm; nor is
+    a new shop's «Не настроено», its first step (blue)."""
     seed_catalog(user)
-    add_rule(user, "store", "S1", "include")
     connect(user)
+    html = auth_client.get("/sync").get_data(as_text=True)
+    assert 'alert alert-primary py-2 mb-2 sync-problem" role="alert" data-problem="not_configured"' in html
+    assert "alert-danger" not in html
+    add_rule(user, "store", "S1", "include")
     switch(user, enabled=False)
     html = auth_client.get("/sync").get_data(as_text=True)
     assert (

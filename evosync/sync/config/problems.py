@@ -31,7 +31,9 @@ class Problem:
     action: str | None = None  # the link or button text
     endpoint: str | None = None  # where the action leads (a Flask endpoint) …
     url: str | None = None  # … or an outside address (VK), opened in a new tab
-    level: str = "danger"  # danger blocks the sync; warning does not
+    # danger: a fault to fix (red); primary: a step not yet taken (blue); warning: a note or the merchant's
+    # own choice (yellow). Whether the sync can run is readiness()'s business, not the colour's.
+    level: str = "danger"
 
 
 BRIEF = {
@@ -46,8 +48,14 @@ BRIEF = {
 
 
 def not_configured() -> Problem:
+    # A new shop's first step, not a fault: blue, not red.
     return Problem(
-        "not_configured", NOT_CONFIGURED_RU, BRIEF["not_configured"], "Открыть каталог", "catalog.index"
+        "not_configured",
+        NOT_CONFIGURED_RU,
+        BRIEF["not_configured"],
+        "Открыть каталог",
+        "catalog.index",
+        level="primary",
     )
 
 

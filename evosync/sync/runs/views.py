@@ -121,7 +121,7 @@ def _start(errors):
     except ConfigRefused as refused:
         # The status card already says it in full: a few words here.
         text = refused.message_ru
-        message = f"Не запущено: {brief_of(text)}." if is_pause_reason(text) else text
+        message = f"Не запущено — {brief_of(text)}." if is_pause_reason(text) else text
     # A run that already ended by the time we answer changed the history; a refused start changed nothing.
     html, status, headers = _progress(message, finished=message is None)
     if message is None and not headers:
