@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from sqlalchemy import select
 
 from evosync.db import utcnow
@@ -214,3 +215,28 @@ def test_the_history_says_each_count_once(app, auth_client, user):
             "изменений нет",
         ]
     ), cells
+
+
+@pytest.mark.parametrize(
+    "counts, cell",
+    [
+        ({}, [("изменений нет", False)]),
+        ({"unchanged": 40}, [("без изменений 40", False)]),
+        ({"created": 3, "unchanged": 40}, [("создано 3", False), ("без изменений 40", False)]),
+        ({"skipped": 4}, [("изменений нет", False), ("пропущено 4", False)]),
+        ({"updated": 1, "failed": 2}, [("обновлено 1", False), ("ошибок: 2", True)]),
+    ],
+)
+def test_the_vk_cell_of_a_run_names_each_count_once(counts, cell):
+    from evosync.sync.runs.queries import outcome_ru
+
+    fields = {
+        "created": 0,
+        "updated": 0,
+        "hidden": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "skipped": 0,
+        "failed": 0,
+    }
+    assert outcome_ru(SyncRun(**{**fields, **counts})) == cell

@@ -142,3 +142,17 @@ def changes_ru(run: SyncRun) -> str:
         if n
     ]
     return ", ".join(parts) if parts else "изменений нет"
+
+
+def outcome_ru(run: SyncRun) -> list[tuple[str, bool]]:
+    """The run history's «Во ВКонтакте» cell: its parts in order, each (text, is an error), joined by «; ».
+    «изменений нет» only when nothing at all was counted: «без изменений 40» already says it."""
+    changed = run.created or run.updated or run.hidden or run.deleted
+    parts = [(changes_ru(run), False)] if changed or not run.unchanged else []
+    if run.unchanged:
+        parts.append((f"без изменений {run.unchanged}", False))
+    if run.skipped:
+        parts.append((f"пропущено {run.skipped}", False))
+    if run.failed:
+        parts.append((f"ошибок: {run.failed}", True))
+    return parts

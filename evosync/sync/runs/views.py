@@ -79,7 +79,7 @@ def history():
         chart_h=q.CHART_H,
         chart_top=q.chart_top(runs),
         colours=q.STATUS_COLOURS,
-        changes_ru=q.changes_ru,
+        outcome_ru=q.outcome_ru,
         brief_of=brief_of,
     )
 
