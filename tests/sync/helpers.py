@@ -21,6 +21,8 @@ def cli_env(app_config: dict) -> dict[str, str]:
         "VK_RPS",
         "VK_RETRY_BASE",
         "SYNC_LEASE_SECONDS",
+        # The frozen-worker tests rely on the server ending a session left idle in a transaction.
+        "DB_IDLE_TRANSACTION_SECONDS",
         "SYNC_CATALOG_MAX_AGE",
         "SYNC_INTERVAL_MINUTES",
         "TASKS_URL",
