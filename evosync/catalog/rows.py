@@ -102,7 +102,8 @@ def product_row(
         effect=note_effect,
         price=escape(rub(product.price)),
         quantity=escape(amount(product.quantity)),
-        measure=escape(product.measure_name or ""),
+        # An unknown stock reads «—», not «— шт».
+        measure=escape(product.measure_name or "") if product.quantity is not None else "",
         rule=rule_label(own),
         decision=decision_badge(snap.row_decision(product), not snap.rules),
         buttons=rule_buttons("product", product.evotor_id, own, toggle),

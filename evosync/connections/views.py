@@ -148,11 +148,11 @@ def vk_community():
             return _picker(connection, error, 400)
         if group.market_enabled is False:
             flash(
-                f"Сообщество «{group.name}» выбрано, но в нём выключены Товары — включите их в настройках.",
+                f"Выбрано сообщество: {group.name}. В нём выключены Товары — включите их в настройках.",
                 "warning",
             )
         else:
-            flash(f"Сообщество «{group.name}» выбрано.", "success")
+            flash(f"Выбрано сообщество: {group.name}.", "success")
         return redirect(url_for(".index"))
     return _picker(connection)
 

@@ -114,3 +114,17 @@ def test_with_no_rules_no_row_claims_to_sync(auth_client, shop, ids):
     )
     html = auth_client.get("/catalog").get_data(as_text=True)
     assert 'data-syncs="yes"' in html and "правил нет" not in html and "240 из 240" in html
+
+
+def test_a_product_with_no_stock_kept_reads_a_dash_without_a_unit(auth_client, shop, sandbox, refresh):
+    kept = sandbox.add_product(name="Штучный товар с остатком", price=5, quantity=3, measure_name="шт")
+    unknown = sandbox.add_product(name="Товар без учёта остатка", price=5, quantity=None, measure_name="шт")
+    assert refresh(shop).status == "succeeded"
+    html = auth_client.get("/catalog/products", query_string={"q": "товар"}).get_data(as_text=True)
+
+    def cells(product_id):
+        row = html[html.index(f'data-id="{product_id}"') :]
+        return row[: row.index("</tr>")]
+
+    assert '<td class="text-end text-nowrap">3 шт</td>' in cells(kept["id"])
+    assert '<td class="text-end text-nowrap">— </td>' in cells(unknown["id"])

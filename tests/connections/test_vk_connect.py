@@ -51,13 +51,17 @@ def test_full_flow_saves_profile_and_sends_user_to_the_community_picker(connect_
     connection = _vk(db)
     assert connection.vk_group_id == sandbox.vk_group_id and connection.vk_market_enabled is True
     assert connection.status == "ok"
+    # The community's own name may hold «ёлочки»: the message does not wrap it in a second pair.
+    assert f"Выбрано сообщество: {connection.vk_group_name}." in auth_client.get("/connections").get_data(
+        as_text=True
+    )
     card = auth_client.get("/connections/vk/card").get_data(as_text=True)
     assert connection.account_name in card and "работает" in card
-    # A community VK gave no name for is named the way VK addresses it, not by a bare number.
+    # A community VK gave no name for says so, with the address VK gives it, not a bare number.
     connection.vk_group_name = None
     db.session.commit()
     card = auth_client.get("/connections/vk/card").get_data(as_text=True)
-    assert f'<strong data-testid="vk-community">сообщество club{sandbox.vk_group_id}</strong>' in card
+    assert f'<strong data-testid="vk-community">без названия (club{sandbox.vk_group_id})</strong>' in card
     # The page asks for both services until Evotor is connected too, then leads to the catalog.
     dashboard = auth_client.get("/connections").get_data(as_text=True)
     assert "Подключите оба сервиса" in dashboard and "Перейти к каталогу" not in dashboard

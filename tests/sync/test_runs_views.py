@@ -240,3 +240,23 @@ def test_the_vk_cell_of_a_run_names_each_count_once(counts, cell):
         "failed": 0,
     }
     assert outcome_ru(SyncRun(**{**fields, **counts})) == cell
+
+
+def test_no_plan_is_shown_before_anything_is_selected(app, auth_client, user, sandbox):
+    """With no rules the filters pass everything: the plan must not promise to create the whole catalog
+    under «Будет синхронизировано 0» and «Не настроено»."""
+    from evosync.catalog.refresh import refresh_catalog
+    from evosync.connections.clients import evotor_client_for
+    from tests.factories import connect_accounts
+
+    connect_accounts(app, user.id, sandbox)
+    with app.app_context():
+        refresh_catalog(user.id, evotor_client_for(user.id), lambda *a: None)
+        _db.session.commit()
+    preview = auth_client.get("/sync/plan").get_data(as_text=True)
+    assert "План появится, когда в каталоге будут выбраны товары для ВКонтакте." in preview
+    assert "Будет создано" not in preview
+    items = auth_client.get("/sync/plan/items?kind=create").get_data(as_text=True)
+    assert "План сейчас недоступен." in items and 'data-testid="plan-items"' not in items
+    page = auth_client.get("/sync").get_data(as_text=True)
+    assert "Будет синхронизировано 0 из" in page

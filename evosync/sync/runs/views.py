@@ -7,9 +7,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
+from evosync.catalog.decisions import load_snapshot
 from evosync.jobs.service import JobBusy
 from evosync.sync.config.problems import brief_of, is_pause_reason
-from evosync.sync.config.service import ConfigRefused
+from evosync.sync.config.service import ConfigRefused, is_configured
 from evosync.sync.engine import source
 from evosync.sync.runs import queries as q
 from evosync.tasks.sync import queue_manual_sync
@@ -30,6 +31,10 @@ def preview():
     """
     if q.running(current_user.id) is not None:
         return render_template("sync/_preview.html", plan=None, running=True)
+    if not is_configured(load_snapshot(current_user.id)):
+        # With no rules the filters would pass everything: a plan of the whole catalog would contradict
+        # «Будет синхронизировано 0» and «Не настроено» above it.
+        return render_template("sync/_preview.html", plan=None, nothing_selected=True)
     return render_template("sync/_preview.html", plan=source.preview(current_user.id))
 
 
@@ -41,7 +46,8 @@ def plan_items():
     kind = kind if kind in PLAN_KINDS else "create"
     text = (request.args.get("q") or "").strip()[:200]
     page = request.args.get("page", 1, type=int) or 1
-    plan = None if q.running(current_user.id) else source.preview(current_user.id)
+    idle = q.running(current_user.id) is None and is_configured(load_snapshot(current_user.id))
+    plan = source.preview(current_user.id) if idle else None
     listing = plan_page(current_user.id, plan, kind, text, page) if plan else None
     return render_template("sync/_plan_items.html", listing=listing, kinds=PLAN_KINDS, kind=kind, q=text)
 
