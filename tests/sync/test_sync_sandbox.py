@@ -104,6 +104,20 @@ def test_cli_dry_run_then_run_and_exit_codes(app, shop, sandbox, runner):
     assert failed.exit_code == 1 and "ошибка" in failed.output, failed.output
 
 
+def test_cli_dry_run_of_a_user_with_nothing_selected_plans_nothing(app, make_user, sandbox, runner):
+    """With no rules the filters would pass everything; the dry run says what /sync says instead."""
+    from tests.factories import connect_accounts
+    from tests.sync.conftest import include_stores
+
+    user = make_user(email="nothing-selected@example.ru")
+    connect_accounts(app, user.id, sandbox)
+    include_stores(app, user.id, [])  # the catalog fetched, no rule
+    dry = runner.invoke(args=["sync", "run", "--user", user.email, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"user {user.id} <{user.email}>: план: не настроено: в каталоге ничего не выбрано" in dry.output
+    assert "создать" not in dry.output
+
+
 def test_cli_on_a_terminal_keeps_stdout_for_the_summary_lines(app, app_config, shop, sandbox):
     """`flask sync run --user X` on a terminal: no progress bar on stdout (it goes to stderr)."""
     import os

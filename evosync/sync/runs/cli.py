@@ -19,7 +19,10 @@ from flask import Blueprint, current_app
 
 from evosync.auth.cli import user_or_exit
 from evosync.auth.models import User
+from evosync.catalog.decisions import load_snapshot
 from evosync.extensions import db
+from evosync.sync.config.problems import BRIEF
+from evosync.sync.config.service import is_configured
 from evosync.sync.engine import source
 from evosync.sync.engine.outcomes import Outcome
 from evosync.sync.engine.runner import ready_user_ids, run_user
@@ -30,6 +33,9 @@ bp = Blueprint("sync_run_cli", __name__, cli_group="sync")
 
 
 def _dry_run_line(user_id: int) -> str:
+    if not is_configured(load_snapshot(user_id)):
+        # As /sync says: with no rules the filters would pass everything, but nothing runs.
+        return f"план: {BRIEF['not_configured']}"
     plan = source.preview(user_id)
     if plan is None:
         return "план: не выбрано сообщество ВКонтакте"
